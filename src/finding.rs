@@ -1,0 +1,247 @@
+//! Findings: what the engine hands to renderers. Nothing here knows how a finding is shown.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::object::Object;
+use crate::source::{LineCol, Source, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Severity::Error),
+            "warning" => Ok(Severity::Warning),
+            "info" => Ok(Severity::Info),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// The lowest severity that makes a run fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    #[default]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(FailOn::Error),
+            "warning" => Ok(FailOn::Warning),
+            "info" => Ok(FailOn::Info),
+            "never" => Ok(FailOn::Never),
+            _ => Err(format!(
+                "unknown fail-on level `{s}` (expected error, warning, info or never)"
+            )),
+        }
+    }
+}
+
+/// A place in a file: the byte span and its 1-based start and end positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+impl Location {
+    pub fn new(source: &Source, span: Span) -> Self {
+        Location {
+            file: source.name.clone(),
+            start: source.line_col(span.start),
+            end: source.line_col(span.end),
+            span,
+        }
+    }
+}
+
+/// Which object a finding belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub document: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    /// The template a rendered document came from (`# Source:` comments in `helm template` output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+impl ObjectRef {
+    pub fn new(object: &Object<'_>, template: Option<String>) -> Self {
+        ObjectRef {
+            api_version: object.api_version.clone(),
+            kind: object.kind.as_str().to_owned(),
+            name: object.name.clone().or_else(|| object.generate_name.clone()),
+            namespace: object.namespace.clone(),
+            document: object.document,
+            item: object.item,
+            template,
+        }
+    }
+
+    /// `Job/name` (or `Job/<generateName>` or `Job`) for messages.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{}/{}", self.kind, name),
+            None => self.kind.clone(),
+        }
+    }
+}
+
+/// A secondary place a finding refers to (the other side of a conflict).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Label {
+    pub message: String,
+    pub path: String,
+    pub location: Location,
+}
+
+/// Why a finding does not count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "by")]
+pub enum Suppression {
+    /// The `joblint.dev/ignore` annotation at this path.
+    Annotation { path: String },
+    /// A `# joblint-ignore:` comment on this line.
+    Comment { line: usize, reason: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub category: String,
+    pub severity: Severity,
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Why it matters (the first sentence of the rule's rationale).
+    #[serde(skip)]
+    pub why: Option<String>,
+    /// The field path, relative to the object, in the API server's notation.
+    pub path: String,
+    pub location: Location,
+    pub labels: Vec<Label>,
+    pub object: ObjectRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+/// Input that could not be read or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+/// Everything one input produced.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub file: String,
+    /// Jobs and CronJobs linted.
+    pub objects: usize,
+    /// Objects of other kinds, counted and skipped.
+    pub other_objects: usize,
+    /// Findings, suppressed ones included, sorted by position.
+    pub findings: Vec<Finding>,
+    pub input_errors: Vec<InputError>,
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub objects: usize,
+    pub other_objects: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub suppressed: usize,
+    pub input_errors: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, report: &FileReport) {
+        self.files += 1;
+        self.objects += report.objects;
+        self.other_objects += report.other_objects;
+        self.input_errors += report.input_errors.len();
+        for f in &report.findings {
+            if f.suppressed.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
+            self.findings += 1;
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    /// Whether any unsuppressed finding reaches `fail_on`.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        (self.errors > 0 && fail_on.fails(Severity::Error))
+            || (self.warnings > 0 && fail_on.fails(Severity::Warning))
+            || (self.infos > 0 && fail_on.fails(Severity::Info))
+    }
+}

@@ -1,0 +1,324 @@
+//! The pipeline: source → documents → objects → rules → findings. The CLI and the webhook both
+//! call [`Linter::lint_source`]; they differ only in how they present its result.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
+use crate::input::{Input, read};
+use crate::object::{Kind, Object, recognise};
+use crate::rule::{Catalog, Ctx};
+use crate::source::Source;
+use crate::yaml::{self, Node};
+
+/// The annotation that suppresses rules on an object or its pod template.
+pub const IGNORE_ANNOTATION: &str = "joblint.dev/ignore";
+/// The comment that suppresses rules on the next line.
+pub const IGNORE_COMMENT: &str = "joblint-ignore:";
+
+/// A catalogue with the user's settings applied.
+#[derive(Clone)]
+pub struct Linter {
+    catalog: Arc<Catalog>,
+    settings: Arc<Settings>,
+}
+
+impl Linter {
+    pub fn new(catalog: Arc<Catalog>, settings: Settings) -> Self {
+        Linter {
+            catalog,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Lints inputs, in parallel when there are many, calling `each` in input order with the
+    /// source (absent when it could not be read) and its report. Sources are dropped after `each`
+    /// returns, so memory stays bounded by the chunk, not by the number of files.
+    pub fn lint_inputs(&self, inputs: &[Input], mut each: impl FnMut(Option<&Source>, FileReport)) {
+        use rayon::prelude::*;
+        const CHUNK: usize = 64;
+        let one = |input: &Input| match read(input) {
+            Ok(source) => {
+                let report = self.lint_source(&source);
+                (Some(source), report)
+            }
+            Err(error) => (
+                None,
+                FileReport {
+                    file: error.file.clone(),
+                    input_errors: vec![error],
+                    ..FileReport::default()
+                },
+            ),
+        };
+        for chunk in inputs.chunks(CHUNK) {
+            let results: Vec<_> = if chunk.len() >= 4 && !chunk.contains(&Input::Stdin) {
+                chunk.par_iter().map(one).collect()
+            } else {
+                chunk.iter().map(one).collect()
+            };
+            for (source, report) in results {
+                each(source.as_ref(), report);
+            }
+        }
+    }
+
+    /// Lints every Job and CronJob in one source.
+    pub fn lint_source(&self, source: &Source) -> FileReport {
+        let stream = yaml::parse(source);
+        let mut report = FileReport {
+            file: source.name.clone(),
+            ..FileReport::default()
+        };
+        if let Some(err) = &stream.error {
+            let lc = source.line_col(err.offset);
+            report.input_errors.push(InputError {
+                file: source.name.clone(),
+                line: lc.line,
+                column: lc.column,
+                message: format!("invalid YAML: {}", err.message),
+                span: Some(err.offset..err.offset),
+            });
+        }
+        let templates = helm_templates(source, &stream.documents);
+        let comments = IgnoreComments::scan(source);
+        let recognised = recognise(&stream.documents);
+        report.objects = recognised.objects.len();
+        report.other_objects = recognised.other;
+        for object in &recognised.objects {
+            let template = templates.get(&object.document).cloned();
+            self.lint_object(source, object, template, &comments, &mut report.findings);
+        }
+        report.findings.sort_by(|a, b| {
+            (a.location.span.start, &a.rule).cmp(&(b.location.span.start, &b.rule))
+        });
+        report
+    }
+
+    fn lint_object(
+        &self,
+        source: &Source,
+        object: &Object<'_>,
+        template: Option<String>,
+        comments: &IgnoreComments,
+        out: &mut Vec<Finding>,
+    ) {
+        let object_ref = ObjectRef::new(object, template);
+        let ignored = if self.settings.annotation_opt_out {
+            ignore_annotations(object)
+        } else {
+            Vec::new()
+        };
+        let mut findings = Vec::new();
+        for rule in self.catalog.rules() {
+            let Some(state) = self.settings.rules.get(&rule.meta.id) else {
+                continue;
+            };
+            if !state.enabled {
+                continue;
+            }
+            let ctx = Ctx {
+                object,
+                params: &state.params,
+                kube_version: self.settings.kube_version,
+            };
+            for diag in rule.run(&ctx) {
+                let location = Location::new(source, diag.target.span.clone());
+                let suppressed = ignored
+                    .iter()
+                    .find(|(ids, _)| ids.contains("all") || ids.contains(&rule.meta.id))
+                    .map(|(_, path)| Suppression::Annotation { path: path.clone() })
+                    .or_else(|| comments.suppression(location.start.line, &rule.meta.id));
+                findings.push(Finding {
+                    rule: rule.meta.id.clone(),
+                    category: rule.meta.category.clone(),
+                    severity: state.severity,
+                    message: diag.message,
+                    help: Some(diag.help.unwrap_or_else(|| rule.help())),
+                    why: Some(rule.why()),
+                    path: diag.target.path.to_string(),
+                    location,
+                    labels: diag
+                        .labels
+                        .into_iter()
+                        .map(|(t, message)| Label {
+                            message,
+                            path: t.path.to_string(),
+                            location: Location::new(source, t.span),
+                        })
+                        .collect(),
+                    object: object_ref.clone(),
+                    suppressed,
+                });
+            }
+        }
+        dedup_same_problem(&mut findings);
+        out.extend(findings);
+    }
+}
+
+/// Where an API-parity error and a catalogue rule report the same field of an object, the
+/// problem is reported once, as the API error.
+fn dedup_same_problem(findings: &mut Vec<Finding>) {
+    let is_parity = |f: &Finding| f.category == "api" || f.category == "schema";
+    let parity_paths: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| is_parity(f))
+        .map(|f| f.path.clone())
+        .collect();
+    findings.retain(|f| is_parity(f) || !parity_paths.contains(&f.path));
+}
+
+/// The rule ids listed in `joblint.dev/ignore` annotations of the object and its pod template,
+/// with the annotation's path.
+fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
+    let mut places = vec![(object.root, "metadata.annotations".to_owned())];
+    if let Some(template) = object.pod_template() {
+        places.push((
+            template.node,
+            format!("{}.metadata.annotations", template.path),
+        ));
+    }
+    if object.kind == Kind::CronJob
+        && let Some(jt) = object.root.get_path(&["spec", "jobTemplate"])
+    {
+        places.push((jt, "spec.jobTemplate.metadata.annotations".to_owned()));
+    }
+    places
+        .into_iter()
+        .filter_map(|(node, path): (&Node, String)| {
+            let value = node.get_path(&["metadata", "annotations", IGNORE_ANNOTATION])?;
+            let ids = value
+                .as_str()?
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            Some((ids, format!("{path}[{IGNORE_ANNOTATION}]")))
+        })
+        .collect()
+}
+
+/// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.
+struct IgnoreComments {
+    by_line: BTreeMap<usize, (BTreeSet<String>, Option<String>)>,
+}
+
+impl IgnoreComments {
+    fn scan(source: &Source) -> Self {
+        let mut by_line = BTreeMap::new();
+        let mut pending: Option<(BTreeSet<String>, Option<String>)> = None;
+        for line_no in 1..=source.line_count() {
+            let line = source.line_text(line_no);
+            let trimmed = line.trim_start();
+            if let Some(comment) = trimmed.strip_prefix('#') {
+                if let Some(parsed) = parse_ignore(comment) {
+                    pending = Some(parsed);
+                }
+                continue;
+            }
+            if trimmed.is_empty() {
+                continue;
+            }
+            // A trailing comment on the line itself also counts.
+            let trailing = line.find(" #").and_then(|i| parse_ignore(&line[i + 2..]));
+            if let Some(p) = pending.take().or(trailing) {
+                by_line.insert(line_no, p);
+            }
+        }
+        IgnoreComments { by_line }
+    }
+
+    fn suppression(&self, line: usize, rule: &str) -> Option<Suppression> {
+        let (ids, reason) = self.by_line.get(&line)?;
+        (ids.contains(rule) || ids.contains("all")).then(|| Suppression::Comment {
+            line,
+            reason: reason.clone(),
+        })
+    }
+}
+
+fn parse_ignore(comment: &str) -> Option<(BTreeSet<String>, Option<String>)> {
+    let rest = comment.trim_start().strip_prefix(IGNORE_COMMENT)?.trim();
+    let (ids, reason) = match rest.split_once(char::is_whitespace) {
+        Some((ids, reason)) => (
+            ids,
+            Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
+        ),
+        None => (rest, None),
+    };
+    let ids: BTreeSet<String> = ids
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!ids.is_empty()).then_some((ids, reason))
+}
+
+/// `# Source: chart/templates/job.yaml` comments of `helm template` output, by document index.
+fn helm_templates(source: &Source, documents: &[yaml::Document]) -> BTreeMap<usize, String> {
+    let mut out = BTreeMap::new();
+    let mut previous_end = 0;
+    for doc in documents {
+        let start = doc.root.span.start.min(source.text.len());
+        let region = source.text.get(previous_end..start).unwrap_or("");
+        if let Some(template) = region
+            .lines()
+            .rev()
+            .find_map(|l| l.trim().strip_prefix("# Source: "))
+        {
+            out.insert(doc.index, template.trim().to_owned());
+        }
+        previous_end = doc.root.span.end.max(start);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_comments() {
+        assert_eq!(
+            parse_ignore(" joblint-ignore: a,b  because reasons"),
+            Some((
+                ["a".to_owned(), "b".to_owned()].into(),
+                Some("because reasons".to_owned())
+            ))
+        );
+        assert_eq!(parse_ignore(" something else"), None);
+        let s = Source::new(
+            "t",
+            "a: 1\n# joblint-ignore: x\n\nb: 2 # joblint-ignore: y\nc: 3\n",
+        );
+        let c = IgnoreComments::scan(&s);
+        assert!(c.suppression(4, "x").is_some());
+        assert!(
+            c.suppression(4, "y").is_none(),
+            "the pending comment applies first"
+        );
+        assert!(c.suppression(5, "x").is_none());
+    }
+
+    #[test]
+    fn helm_sources() {
+        let s = Source::new(
+            "t",
+            "---\n# Source: c/templates/a.yaml\nkind: A\n---\n# Source: c/templates/b.yaml\nkind: B\n",
+        );
+        let stream = yaml::parse(&s);
+        let t = helm_templates(&s, &stream.documents);
+        assert_eq!(t.get(&0).map(String::as_str), Some("c/templates/a.yaml"));
+        assert_eq!(t.get(&1).map(String::as_str), Some("c/templates/b.yaml"));
+    }
+}

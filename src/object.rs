@@ -1,0 +1,344 @@
+//! Recognising Job and CronJob objects in parsed documents, and navigating them by field path.
+
+use crate::path::FieldPath;
+use crate::source::Span;
+use crate::yaml::{Document, Node, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    Job,
+    CronJob,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
+        }
+    }
+}
+
+/// One Job or CronJob, wherever it stood: a document of its own or an item of a `*List`.
+#[derive(Debug, Clone)]
+pub struct Object<'a> {
+    pub kind: Kind,
+    pub api_version: String,
+    pub name: Option<String>,
+    pub generate_name: Option<String>,
+    pub namespace: Option<String>,
+    /// 0-based document index in the stream.
+    pub document: usize,
+    /// Index in the enclosing List, if any.
+    pub item: Option<usize>,
+    pub root: &'a Node,
+}
+
+/// What a stream holds.
+#[derive(Debug, Default)]
+pub struct Recognised<'a> {
+    pub objects: Vec<Object<'a>>,
+    /// Objects of other kinds (counted, not linted).
+    pub other: usize,
+}
+
+/// Finds the Jobs and CronJobs in a stream. Documents without apiVersion and kind are skipped;
+/// `kind: List` and every `*List` contribute their items.
+pub fn recognise(documents: &[Document]) -> Recognised<'_> {
+    let mut out = Recognised::default();
+    for doc in documents {
+        let root = &doc.root;
+        let (Some(_), Some(kind)) = (
+            root.get("apiVersion").and_then(Node::as_str),
+            root.get("kind").and_then(Node::as_str),
+        ) else {
+            continue;
+        };
+        if kind.ends_with("List") {
+            if let Some(items) = root.get("items").and_then(Node::as_seq) {
+                for (i, item) in items.iter().enumerate() {
+                    classify(item, doc.index, Some(i), &mut out);
+                }
+            }
+            continue;
+        }
+        classify(root, doc.index, None, &mut out);
+    }
+    out
+}
+
+fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut Recognised<'a>) {
+    let api_version = root.get("apiVersion").and_then(Node::as_str);
+    let kind = root.get("kind").and_then(Node::as_str);
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        return;
+    };
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    let kind = match (group, kind) {
+        ("batch", "Job") => Kind::Job,
+        ("batch", "CronJob") => Kind::CronJob,
+        _ => {
+            out.other += 1;
+            return;
+        }
+    };
+    let meta = |key: &str| {
+        root.get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    out.objects.push(Object {
+        kind,
+        api_version: api_version.to_owned(),
+        name: meta("name"),
+        generate_name: meta("generateName"),
+        namespace: meta("namespace"),
+        document,
+        item,
+        root,
+    });
+}
+
+impl<'a> Object<'a> {
+    pub fn root_field(&self) -> Field<'a> {
+        Field {
+            node: self.root,
+            key: None,
+            path: FieldPath::root(),
+        }
+    }
+
+    /// The Job spec: `spec` of a Job, `spec.jobTemplate.spec` of a CronJob.
+    pub fn job_spec(&self) -> Option<Field<'a>> {
+        match self.kind {
+            Kind::Job => self.root_field().child("spec"),
+            Kind::CronJob => self.root_field().descend(&["spec", "jobTemplate", "spec"]),
+        }
+    }
+
+    /// Where the Job spec would be, for reporting it missing: the deepest existing ancestor.
+    pub fn job_spec_path(&self) -> FieldPath {
+        match self.kind {
+            Kind::Job => FieldPath::parse("spec"),
+            Kind::CronJob => FieldPath::parse("spec.jobTemplate.spec"),
+        }
+    }
+
+    pub fn pod_template(&self) -> Option<Field<'a>> {
+        self.job_spec()?.child("template")
+    }
+
+    pub fn pod_spec(&self) -> Option<Field<'a>> {
+        self.pod_template()?.child("spec")
+    }
+
+    /// The object's own metadata annotation.
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.root
+            .get_path(&["metadata", "annotations", key])
+            .and_then(Node::as_str)
+    }
+
+    pub fn label(&self, key: &str) -> Option<&'a str> {
+        self.root
+            .get_path(&["metadata", "labels", key])
+            .and_then(Node::as_str)
+    }
+
+    /// The regular containers of the pod template, with their paths.
+    pub fn containers(&self) -> Vec<Field<'a>> {
+        self.pod_spec()
+            .and_then(|ps| ps.child("containers"))
+            .map(|c| c.items())
+            .unwrap_or_default()
+    }
+
+    /// Regular and init containers.
+    pub fn all_containers(&self) -> Vec<Field<'a>> {
+        let mut out = self.containers();
+        if let Some(init) = self.pod_spec().and_then(|ps| ps.child("initContainers")) {
+            out.extend(init.items());
+        }
+        out
+    }
+}
+
+/// A node together with where it is: its key in the parent mapping and its field path.
+#[derive(Debug, Clone)]
+pub struct Field<'a> {
+    pub node: &'a Node,
+    /// The key of this node in its parent mapping (None for the root and list items).
+    pub key: Option<&'a Node>,
+    pub path: FieldPath,
+}
+
+/// Where a finding points: a field path and the text to underline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub path: FieldPath,
+    pub span: Span,
+}
+
+impl<'a> Field<'a> {
+    pub fn child(&self, name: &str) -> Option<Field<'a>> {
+        let entry = self.node.entry(name)?;
+        Some(Field {
+            node: &entry.value,
+            key: Some(&entry.key),
+            path: self.path.field(name),
+        })
+    }
+
+    /// A child that is present and not null.
+    pub fn child_some(&self, name: &str) -> Option<Field<'a>> {
+        self.child(name).filter(|f| !f.node.is_null())
+    }
+
+    pub fn descend(&self, names: &[&str]) -> Option<Field<'a>> {
+        names
+            .iter()
+            .try_fold(self.clone(), |field, name| field.child(name))
+    }
+
+    /// The items of a list, with `[i]` paths; empty when the node is not a list.
+    pub fn items(&self) -> Vec<Field<'a>> {
+        match &self.node.value {
+            Value::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, node)| Field {
+                    node,
+                    key: None,
+                    path: self.path.index(i),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The entries of a mapping, as `[key]` children (for labels, annotations, maps of values).
+    pub fn entries(&self) -> Vec<(String, Field<'a>)> {
+        match &self.node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .filter_map(|e| {
+                    let key = e.key.key_string()?;
+                    let path = self.path.key(&key);
+                    Some((
+                        key,
+                        Field {
+                            node: &e.value,
+                            key: Some(&e.key),
+                            path,
+                        },
+                    ))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The fields of a structured object, as `.name` children.
+    pub fn fields(&self) -> Vec<(String, Field<'a>)> {
+        match &self.node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .filter_map(|e| {
+                    let key = e.key.key_string()?;
+                    let path = self.path.field(&key);
+                    Some((
+                        key,
+                        Field {
+                            node: &e.value,
+                            key: Some(&e.key),
+                            path,
+                        },
+                    ))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn str(&self) -> Option<&'a str> {
+        self.node.as_str()
+    }
+
+    pub fn i64(&self) -> Option<i64> {
+        self.node.as_i64()
+    }
+
+    /// This value, underlined.
+    pub fn target(&self) -> Target {
+        Target {
+            path: self.path.clone(),
+            span: self.node.span.clone(),
+        }
+    }
+
+    /// This field's key, underlined (for unknown or misplaced fields).
+    pub fn key_target(&self) -> Target {
+        Target {
+            path: self.path.clone(),
+            span: self
+                .key
+                .map_or_else(|| self.head_span(), |k| k.span.clone()),
+        }
+    }
+
+    /// A missing child: the path names the child, the location is this field's key.
+    pub fn missing(&self, name: &str) -> Target {
+        Target {
+            path: self.path.field(name),
+            span: self
+                .key
+                .map_or_else(|| self.head_span(), |k| k.span.clone()),
+        }
+    }
+
+    /// For keyless nodes (the root, list items): the first line of the node.
+    fn head_span(&self) -> Span {
+        let span = self.node.span.clone();
+        let first_key = self
+            .node
+            .as_map()
+            .and_then(|e| e.first())
+            .map(|e| e.key.span.clone());
+        first_key.unwrap_or(span)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+    use crate::yaml::parse;
+
+    #[test]
+    fn lists_and_other_kinds() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ConfigMap\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: b}\n---\nfoo: bar\n";
+        let source = Source::new("t", text);
+        let stream = parse(&source);
+        let r = recognise(&stream.documents);
+        assert_eq!(r.objects.len(), 2);
+        assert_eq!(r.other, 1);
+        assert_eq!(r.objects[0].item, Some(0));
+        assert_eq!(r.objects[1].kind, Kind::CronJob);
+        assert_eq!(r.objects[1].document, 1);
+        let spec = r.objects[1].job_spec();
+        assert!(spec.is_none());
+    }
+
+    #[test]
+    fn missing_points_at_parent_key() {
+        let text = "apiVersion: batch/v1\nkind: Job\nspec:\n  template: {}\n";
+        let source = Source::new("t", text);
+        let stream = parse(&source);
+        let r = recognise(&stream.documents);
+        let spec = r.objects[0].job_spec().unwrap();
+        let t = spec.missing("ttlSecondsAfterFinished");
+        assert_eq!(t.path.to_string(), "spec.ttlSecondsAfterFinished");
+        assert_eq!(&text[t.span], "spec");
+    }
+}

@@ -1,0 +1,96 @@
+//! `--format json`: the stable schema documented in the README (version 1).
+
+use serde::Serialize;
+
+use crate::finding::{Finding, ObjectRef, Suppression};
+use crate::render::RunReport;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    suppressed: Vec<JsonFinding<'a>>,
+    input_errors: Vec<&'a crate::finding::InputError>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    objects: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    path: &'a str,
+    object: &'a ObjectRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a Suppression>,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        JsonFinding {
+            rule: &f.rule,
+            category: &f.category,
+            severity: f.severity.as_str(),
+            message: &f.message,
+            help: f.help.as_deref(),
+            file: &f.location.file,
+            line: f.location.start.line,
+            column: f.location.start.column,
+            end_line: f.location.end.line,
+            end_column: f.location.end.column,
+            path: &f.path,
+            object: &f.object,
+            suppressed: f.suppressed.as_ref(),
+        }
+    }
+}
+
+/// The whole run as one JSON document.
+pub fn render(report: &RunReport) -> String {
+    let all = report.files.iter().flat_map(|f| &f.findings);
+    let s = &report.summary;
+    let out = Output {
+        version: 1,
+        summary: Summary {
+            files: s.files,
+            objects: s.objects,
+            findings: s.findings,
+            errors: s.errors,
+            warnings: s.warnings,
+            infos: s.infos,
+            suppressed: s.suppressed,
+        },
+        findings: all
+            .clone()
+            .filter(|f| f.suppressed.is_none())
+            .map(JsonFinding::from)
+            .collect(),
+        suppressed: all
+            .filter(|f| f.suppressed.is_some())
+            .map(JsonFinding::from)
+            .collect(),
+        input_errors: report.files.iter().flat_map(|f| &f.input_errors).collect(),
+    };
+    let mut text =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,452 @@
+//! The rule catalogue: rule files (`rules/*.yaml`, compiled in, plus user directories) and their
+//! checks. A rule file is the rule's only documentation; its check is either a Rust function
+//! registered under the same id ([`crate::checks`]) or a declarative JSON Schema.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checks::{self, CheckFn};
+use crate::config::KubeVersion;
+use crate::finding::Severity;
+use crate::object::{Field, Kind, Object, Target};
+use crate::yaml::Node;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+}
+
+/// A rule file, as written in `rules/<id>.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleMeta {
+    /// Kebab-case, stable, never reused.
+    pub id: String,
+    /// One line: what the rule finds.
+    pub summary: String,
+    /// Default severity.
+    pub severity: Severity,
+    pub category: String,
+    /// Why it matters. The first sentence is shown with each finding.
+    pub rationale: String,
+    /// How to fix it. The first sentence is the finding's help line.
+    pub remediation: String,
+    /// Kinds the rule looks at (default: Job and CronJob).
+    #[serde(default = "both_kinds")]
+    pub applies_to: Vec<Kind>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Param>,
+    pub check: CheckSpec,
+    pub examples: Examples,
+    /// Further reading.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+fn both_kinds() -> Vec<Kind> {
+    vec![Kind::Job, Kind::CronJob]
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub default: serde_json::Value,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    pub bad: Vec<String>,
+    pub good: Vec<String>,
+}
+
+/// How a rule checks: a Rust function (`builtin`) or a JSON Schema.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CheckSpec {
+    Builtin(BuiltinMarker),
+    Schema(SchemaCheck),
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuiltinMarker {
+    Builtin,
+}
+
+/// A declarative check: every `target` node must satisfy `schema`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaCheck {
+    pub target: SchemaTarget,
+    pub schema: serde_json::Value,
+    /// The finding's message; the schema's own error text is used when absent.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchemaTarget {
+    /// The whole object.
+    Object,
+    /// The Job spec (`spec`, or `spec.jobTemplate.spec` of a CronJob).
+    JobSpec,
+    /// The pod spec of the template.
+    PodSpec,
+    /// Each regular and init container.
+    Container,
+}
+
+/// What a check reports: what and where, never how it looks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub target: Target,
+    /// Other places involved, each with its own message.
+    pub labels: Vec<(Target, String)>,
+    /// A fix specific to this finding; the rule's remediation is used otherwise.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(target: Target, message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            target,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn label(mut self, target: Target, message: impl Into<String>) -> Self {
+        self.labels.push((target, message.into()));
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// What a check sees: the object, the rule's parameters and the target Kubernetes version.
+pub struct Ctx<'o, 'a> {
+    pub object: &'o Object<'a>,
+    pub params: &'o BTreeMap<String, serde_json::Value>,
+    pub kube_version: KubeVersion,
+}
+
+impl<'o, 'a> Ctx<'o, 'a> {
+    pub fn param_i64(&self, name: &str) -> i64 {
+        self.params
+            .get(name)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    pub fn param_strs(&self, name: &str) -> Vec<&str> {
+        self.params
+            .get(name)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn param_bool(&self, name: &str) -> bool {
+        self.params
+            .get(name)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+pub enum Check {
+    Builtin(CheckFn),
+    Schema {
+        target: SchemaTarget,
+        validator: Box<jsonschema::Validator>,
+        message: Option<String>,
+    },
+}
+
+/// A rule ready to run.
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: Check,
+    /// Where the rule came from: `rules/<file>` for built-ins, the path for user rules.
+    pub origin: String,
+    pub builtin: bool,
+}
+
+impl Rule {
+    pub fn run(&self, ctx: &Ctx<'_, '_>) -> Vec<Diagnostic> {
+        if !self.meta.applies_to.contains(&ctx.object.kind) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        match &self.check {
+            Check::Builtin(f) => f(ctx, &mut out),
+            Check::Schema {
+                target,
+                validator,
+                message,
+            } => {
+                for field in schema_targets(ctx.object, *target) {
+                    run_schema(&field, validator, message.as_deref(), &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// The first sentence of the rationale: why the finding matters.
+    pub fn why(&self) -> String {
+        first_sentence(&self.meta.rationale)
+    }
+
+    /// The first sentence of the remediation: the help line.
+    pub fn help(&self) -> String {
+        first_sentence(&self.meta.remediation)
+    }
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
+    let text = text.trim();
+    // A sentence ends at ". " followed by a capital letter (so "e.g. this" does not end one).
+    let end = text.match_indices(". ").map(|(i, _)| i).find(|&i| {
+        text[i + 2..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c == '`')
+    });
+    match end {
+        Some(i) => text[..=i].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+fn schema_targets<'a>(object: &Object<'a>, target: SchemaTarget) -> Vec<Field<'a>> {
+    match target {
+        SchemaTarget::Object => vec![object.root_field()],
+        SchemaTarget::JobSpec => object.job_spec().into_iter().collect(),
+        SchemaTarget::PodSpec => object.pod_spec().into_iter().collect(),
+        SchemaTarget::Container => object.all_containers(),
+    }
+}
+
+fn run_schema(
+    field: &Field<'_>,
+    validator: &jsonschema::Validator,
+    message: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let instance = field.node.to_json();
+    for error in validator.iter_errors(&instance) {
+        let pointer = error.instance_path().as_str().to_owned();
+        let (node, path) = resolve_pointer(field, &pointer);
+        let target = match error.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                let parent = Field {
+                    node,
+                    key: if pointer.is_empty() { field.key } else { None },
+                    path: path.clone(),
+                };
+                let mut t = parent.missing(name);
+                if !pointer.is_empty() {
+                    t.span = node.span.clone();
+                }
+                t
+            }
+            _ => Target {
+                path,
+                span: node.span.clone(),
+            },
+        };
+        let text = message.map_or_else(|| error.to_string(), str::to_owned);
+        out.push(Diagnostic::new(target, text));
+    }
+}
+
+/// Maps a JSON pointer inside `field` back to the node and its field path.
+fn resolve_pointer<'a>(field: &Field<'a>, pointer: &str) -> (&'a Node, crate::path::FieldPath) {
+    let mut node = field.node;
+    let mut path = field.path.clone();
+    for raw in pointer.split('/').skip(1) {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        match &node.value {
+            crate::yaml::Value::Map(_) => match node.get(&token) {
+                Some(next) => {
+                    node = next;
+                    path = path.field(&token);
+                }
+                None => break,
+            },
+            crate::yaml::Value::Seq(items) => {
+                match token.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                    Some(next) => {
+                        path = path.index(token.parse().unwrap_or(0));
+                        node = next;
+                    }
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    (node, path)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// All rules, built-in and user-defined, in a stable order.
+pub struct Catalog {
+    rules: Vec<Arc<Rule>>,
+}
+
+impl Catalog {
+    /// The built-in rules, from the rule files compiled into the binary.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        let mut rules = Vec::new();
+        for (file, text) in embedded::RULE_FILES {
+            rules.push(Arc::new(load_rule(&format!("rules/{file}"), text, true)?));
+        }
+        let catalog = Catalog { rules };
+        for (id, _) in checks::BUILTIN {
+            if catalog.get(id).is_none() {
+                return Err(CatalogError::Invalid {
+                    origin: "src/checks".into(),
+                    message: format!("check `{id}` has no rule file rules/{id}.yaml"),
+                });
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// Adds user rules from a directory (`*.yaml`, declarative checks only).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), CatalogError> {
+        let io = |source| CatalogError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| CatalogError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let rule = load_rule(&path.display().to_string(), &text, false)?;
+            if self.get(&rule.meta.id).is_some() {
+                return Err(CatalogError::Invalid {
+                    origin: path.display().to_string(),
+                    message: format!("rule id `{}` is already defined", rule.meta.id),
+                });
+            }
+            self.rules.push(Arc::new(rule));
+        }
+        Ok(())
+    }
+
+    pub fn rules(&self) -> &[Arc<Rule>] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+}
+
+fn load_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, CatalogError> {
+    let invalid = |message: String| CatalogError::Invalid {
+        origin: origin.to_owned(),
+        message,
+    };
+    let meta: RuleMeta = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    if !is_kebab(&meta.id) {
+        return Err(invalid(format!("rule id `{}` is not kebab-case", meta.id)));
+    }
+    if meta.examples.bad.is_empty() || meta.examples.good.is_empty() {
+        return Err(invalid(
+            "a rule needs at least one bad and one good example".into(),
+        ));
+    }
+    let check = match &meta.check {
+        CheckSpec::Builtin(_) if !builtin => {
+            return Err(invalid(
+                "user rules must be declarative (`check:` with target and schema)".into(),
+            ));
+        }
+        CheckSpec::Builtin(_) => {
+            Check::Builtin(checks::builtin(&meta.id).ok_or_else(|| {
+                invalid(format!("no check function registered for `{}`", meta.id))
+            })?)
+        }
+        CheckSpec::Schema(s) => Check::Schema {
+            target: s.target,
+            validator: Box::new(
+                jsonschema::validator_for(&s.schema)
+                    .map_err(|e| invalid(format!("invalid JSON Schema: {e}")))?,
+            ),
+            message: s.message.clone(),
+        },
+    };
+    Ok(Rule {
+        meta,
+        check,
+        origin: origin.to_owned(),
+        builtin,
+    })
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_sentences() {
+        assert_eq!(first_sentence("One thing. Two.\n\nThree."), "One thing.");
+        assert_eq!(first_sentence("No period"), "No period");
+        assert_eq!(
+            first_sentence("Uses e.g. dots.\nNext. x"),
+            "Uses e.g. dots."
+        );
+    }
+
+    #[test]
+    fn kebab_ids() {
+        assert!(is_kebab("ttl-missing"));
+        assert!(!is_kebab("TtlMissing"));
+        assert!(!is_kebab("ttl--missing"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Every rule file's examples are tests: each bad example yields that rule's finding, each good
+//! example none. Built-in rules and the sample custom rules in tests/data/custom-rules/ alike.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use joblint::config::{Config, Settings};
+use joblint::source::Source;
+use joblint::{Catalog, Linter};
+
+fn catalog() -> Catalog {
+    let mut catalog = Catalog::builtin().expect("built-in rules load");
+    let custom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/custom-rules");
+    if custom.is_dir() {
+        catalog.add_dir(&custom).expect("sample custom rules load");
+    }
+    catalog
+}
+
+#[test]
+fn examples_match_their_rule() {
+    let catalog = Arc::new(catalog());
+    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
+    let linter = Linter::new(catalog.clone(), settings);
+    let mut problems = Vec::new();
+    for rule in catalog.rules() {
+        let id = &rule.meta.id;
+        for (i, example) in rule.meta.examples.bad.iter().enumerate() {
+            let report = linter.lint_source(&Source::new(format!("{id}/bad[{i}]"), example.clone()));
+            if !report.input_errors.is_empty() {
+                problems.push(format!("{id}: bad example {i} does not parse: {:?}", report.input_errors));
+            }
+            if !report.findings.iter().any(|f| &f.rule == id) {
+                problems.push(format!("{id}: bad example {i} yields no `{id}` finding"));
+            }
+        }
+        for (i, example) in rule.meta.examples.good.iter().enumerate() {
+            let report = linter.lint_source(&Source::new(format!("{id}/good[{i}]"), example.clone()));
+            if !report.input_errors.is_empty() {
+                problems.push(format!("{id}: good example {i} does not parse: {:?}", report.input_errors));
+            }
+            if let Some(f) = report.findings.iter().find(|f| &f.rule == id) {
+                problems.push(format!("{id}: good example {i} yields `{id}`: {} at {}", f.message, f.path));
+            }
+            if report.objects == 0 {
+                problems.push(format!("{id}: good example {i} holds no Job or CronJob"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "rule examples disagree with their rules:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_check_and_conventional_text() {
+    let catalog = catalog();
+    for rule in catalog.rules() {
+        let m = &rule.meta;
+        let file = Path::new(&rule.origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert_eq!(file, m.id, "rule file name must be its id");
+        assert!(!m.summary.ends_with('.'), "{}: summary ends with a period", m.id);
+        assert!(
+            m.summary.chars().next().is_some_and(|c| !c.is_uppercase()),
+            "{}: summary starts with a capital letter",
+            m.id
+        );
+        assert!(!m.rationale.trim().is_empty() && !m.remediation.trim().is_empty(), "{}", m.id);
+    }
+}

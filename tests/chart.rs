@@ -1166,3 +1166,100 @@ fn collect_undocumented(value: &Value, path: &str, readme: &str, missing: &mut V
         _ => missing.push(path.to_string()),
     }
 }
+
+/// The matchConditions the chart renders, evaluated on AdmissionRequests the apiserver would send.
+/// This uses cel-rust, not the apiserver's cel-go, so it checks the logic and the null/missing-field
+/// guards, not the apiserver's type checking against the OpenAPI schema.
+#[test]
+fn match_conditions_skip_only_cronjob_owned_jobs() {
+    let Some(helm) = helm() else { return };
+    let rendered = helm.template(&[]);
+    let conditions: Vec<cel::Program> = seq_at(the_webhook(&rendered), &["matchConditions"])
+        .iter()
+        .map(|c| {
+            let expression = str_at(c, &["expression"]).expect("expression");
+            cel::Program::compile(expression)
+                .unwrap_or_else(|e| panic!("matchCondition does not compile: {e}\n{expression}"))
+        })
+        .collect();
+    assert!(!conditions.is_empty(), "no matchConditions rendered");
+    // The apiserver sends a request only when every condition is true.
+    let sent = |resource: &str, operation: &str, object: serde_json::Value| -> bool {
+        let mut context = cel::Context::default();
+        let request = serde_json::json!({
+            "resource": {"group": "batch", "version": "v1", "resource": resource},
+            "operation": operation,
+        });
+        context.add_variable("request", request).expect("request");
+        context.add_variable("object", object).expect("object");
+        conditions.iter().all(|program| {
+            match program.execute(&context).expect("the condition evaluates") {
+                cel::Value::Bool(value) => value,
+                other => panic!("matchCondition returned {other:?}, not a bool"),
+            }
+        })
+    };
+    let owned_by = |api_version: &str, kind: &str, controller: Option<bool>| {
+        let mut owner =
+            serde_json::json!({"apiVersion": api_version, "kind": kind, "name": "o", "uid": "1"});
+        if let Some(controller) = controller {
+            owner["controller"] = serde_json::Value::Bool(controller);
+        }
+        serde_json::json!({"metadata": {"name": "j", "ownerReferences": [owner]}})
+    };
+    let plain = serde_json::json!({"metadata": {"name": "j"}});
+
+    assert!(sent("jobs", "CREATE", plain.clone()), "a plain Job");
+    assert!(
+        sent("cronjobs", "CREATE", plain.clone()),
+        "a CronJob without ownerReferences"
+    );
+    assert!(
+        sent("jobs", "DELETE", serde_json::Value::Null),
+        "object is null on DELETE"
+    );
+    assert!(
+        !sent(
+            "jobs",
+            "CREATE",
+            owned_by("batch/v1", "CronJob", Some(true))
+        ),
+        "a CronJob's Job"
+    );
+    assert!(
+        !sent(
+            "jobs",
+            "UPDATE",
+            owned_by("batch/v1", "CronJob", Some(true))
+        ),
+        "a CronJob's Job"
+    );
+    assert!(
+        sent("jobs", "CREATE", owned_by("batch/v1", "CronJob", None)),
+        "not the controller"
+    );
+    assert!(
+        sent(
+            "jobs",
+            "CREATE",
+            owned_by("example.io/v1", "CronJob", Some(true))
+        ),
+        "another group's CronJob"
+    );
+    assert!(
+        sent(
+            "jobs",
+            "CREATE",
+            owned_by("argoproj.io/v1alpha1", "Workflow", Some(true))
+        ),
+        "another owner"
+    );
+    assert!(
+        sent(
+            "cronjobs",
+            "UPDATE",
+            owned_by("batch/v1", "CronJob", Some(true))
+        ),
+        "a CronJob is always sent"
+    );
+}

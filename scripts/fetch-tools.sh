@@ -62,4 +62,4 @@ fi
 
 "$bin_dir/helm" version --short
 "$bin_dir/kubectl" version --client 2>/dev/null | head -n 1
-kubernetes-validate --version
+echo "kubernetes-validate $(kubernetes-validate --version)"

@@ -82,6 +82,8 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum RuleSetting {
+    /// `true`/`false`; YAML 1.1 also reads a plain `off` as false.
+    Toggle(bool),
     Level(Level),
     Full(RuleOptions),
 }
@@ -195,18 +197,19 @@ pub fn schema(catalog: &Catalog) -> Value {
             rule.meta.id.clone(),
             json!({
                 "description": rule.meta.summary,
-                "oneOf": [
-                    {"$ref": "#/$defs/level"},
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "properties": {
-                            "enabled": {"type": "boolean"},
-                            "severity": {"$ref": "#/$defs/severity"},
-                            "params": {"type": "object", "additionalProperties": false, "properties": params}
-                        }
+                // if/then/else rather than oneOf, so that a mistake inside the mapping is
+                // reported at its own line instead of at the rule id.
+                "if": {"type": ["string", "boolean"]},
+                "then": {"$ref": "#/$defs/level"},
+                "else": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "enabled": {"type": "boolean"},
+                        "severity": {"$ref": "#/$defs/severity"},
+                        "params": {"type": "object", "additionalProperties": false, "properties": params}
                     }
-                ]
+                }
             }),
         );
     }
@@ -241,20 +244,22 @@ pub fn schema(catalog: &Catalog) -> Value {
         },
         "$defs": {
             "severity": {"enum": ["error", "warning", "info"]},
-            "level": {"enum": ["off", "error", "warning", "info"]},
+            "level": {
+                "enum": ["off", "error", "warning", "info", true, false],
+                "description": "off (or false) disables the rule, true enables it, a severity changes it"
+            },
             "rule-setting": {
-                "oneOf": [
-                    {"$ref": "#/$defs/level"},
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "properties": {
-                            "enabled": {"type": "boolean"},
-                            "severity": {"$ref": "#/$defs/severity"},
-                            "params": {"type": "object"}
-                        }
+                "if": {"type": ["string", "boolean"]},
+                "then": {"$ref": "#/$defs/level"},
+                "else": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "enabled": {"type": "boolean"},
+                        "severity": {"$ref": "#/$defs/severity"},
+                        "params": {"type": "object"}
                     }
-                ]
+                }
             }
         }
     })
@@ -309,11 +314,17 @@ pub fn parse(source: &Source, catalog: &Catalog) -> Result<Config, ConfigError> 
             } else {
                 pointer.clone()
             };
-            ConfigError::at(
-                source,
-                node.span.start,
-                format!("{shown}: {}", short_schema_error(&e)),
-            )
+            // An unknown key is shown at the key itself.
+            let at = match e.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected
+                        .first()
+                        .and_then(|k| node.entry(k))
+                        .map_or(node.span.start, |entry| entry.key.span.start)
+                }
+                _ => node.span.start,
+            };
+            ConfigError::at(source, at, format!("{shown}: {}", short_schema_error(&e)))
         })
         .collect();
     errors.sort_by_key(|e| (e.line, e.column));
@@ -409,6 +420,7 @@ impl Settings {
                 .get_mut(id)
                 .ok_or_else(|| at(unknown_rule(catalog, id)))?;
             match setting {
+                RuleSetting::Toggle(enabled) => state.enabled = *enabled,
                 RuleSetting::Level(Level::Off) => state.enabled = false,
                 RuleSetting::Level(Level::Error) => state.severity = Severity::Error,
                 RuleSetting::Level(Level::Warning) => state.severity = Severity::Warning,

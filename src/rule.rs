@@ -12,7 +12,6 @@ use crate::checks::{self, CheckFn};
 use crate::config::KubeVersion;
 use crate::finding::Severity;
 use crate::object::{Field, Kind, Object, Target};
-use crate::yaml::Node;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -247,59 +246,38 @@ fn run_schema(
 ) {
     let instance = field.node.to_json();
     for error in validator.iter_errors(&instance) {
-        let pointer = error.instance_path().as_str().to_owned();
-        let (node, path) = resolve_pointer(field, &pointer);
+        let at = resolve_pointer(field, error.instance_path().as_str());
         let target = match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                let parent = Field {
-                    node,
-                    key: if pointer.is_empty() { field.key } else { None },
-                    path: path.clone(),
-                };
-                let mut t = parent.missing(name);
-                if !pointer.is_empty() {
-                    t.span = node.span.clone();
-                }
-                t
+                at.missing(property.as_str().unwrap_or_default())
             }
-            _ => Target {
-                path,
-                span: node.span.clone(),
-            },
+            _ => at.target(),
         };
         let text = message.map_or_else(|| error.to_string(), str::to_owned);
         out.push(Diagnostic::new(target, text));
     }
 }
 
-/// Maps a JSON pointer inside `field` back to the node and its field path.
-fn resolve_pointer<'a>(field: &Field<'a>, pointer: &str) -> (&'a Node, crate::path::FieldPath) {
-    let mut node = field.node;
-    let mut path = field.path.clone();
+/// Follows a JSON pointer inside `field` (as jsonschema reports instance locations) to the field
+/// it names, keeping its key and path.
+fn resolve_pointer<'a>(field: &Field<'a>, pointer: &str) -> Field<'a> {
+    let mut at = field.clone();
     for raw in pointer.split('/').skip(1) {
         let token = raw.replace("~1", "/").replace("~0", "~");
-        match &node.value {
-            crate::yaml::Value::Map(_) => match node.get(&token) {
-                Some(next) => {
-                    node = next;
-                    path = path.field(&token);
-                }
-                None => break,
-            },
-            crate::yaml::Value::Seq(items) => {
-                match token.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                    Some(next) => {
-                        path = path.index(token.parse().unwrap_or(0));
-                        node = next;
-                    }
-                    None => break,
-                }
-            }
-            _ => break,
+        let next = match &at.node.value {
+            crate::yaml::Value::Map(_) => at.child(&token),
+            crate::yaml::Value::Seq(_) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| at.items().into_iter().nth(i)),
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => break,
         }
     }
-    (node, path)
+    at
 }
 
 #[derive(Debug, thiserror::Error)]

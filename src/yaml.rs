@@ -206,9 +206,16 @@ pub fn parse(source: &Source) -> Stream {
             Ok((event, span)) => builder.event(event, span),
             Err(err) => {
                 let m = err.marker();
+                let mut offset = source.offset(m.line(), m.col());
+                // The scanner reports a TAB at the end of the scalar before it; point at the TAB.
+                if err.info().contains("tab")
+                    && let Some(i) = source.text[offset..].find('\t')
+                {
+                    offset += i;
+                }
                 Err(ParseError {
                     message: err.info().to_owned(),
-                    offset: source.offset(m.line(), m.col()),
+                    offset,
                 })
             }
         };

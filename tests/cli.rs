@@ -1,0 +1,521 @@
+//! Drives the real `joblint` binary: exact locations, JSON output, stdin, directories, Lists,
+//! multi-document and JSON inputs, suppression, configuration and exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn data(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn joblint_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_joblint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("joblint starts");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("joblint runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs in an empty directory, so that no `.joblint.yaml` of the checkout is picked up.
+fn joblint(args: &[&str], stdin: Option<&str>) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    joblint_in(dir.path(), args, stdin)
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
+}
+
+/// (rule, file name, line, column, path, object name) of every finding of the given rules.
+fn located(v: &Value, rules: &[&str]) -> Vec<(String, String, u64, u64, String, String)> {
+    v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap_or("")))
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or("");
+            let name = Path::new(file)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(file);
+            (
+                f["rule"].as_str().unwrap_or("").to_owned(),
+                name.to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["path"].as_str().unwrap_or("").to_owned(),
+                f["object"]["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+const RESTART: &[&str] = &[
+    "restart-policy-invalid",
+    "api-restart-policy",
+    "restart-policy-on-failure",
+];
+
+fn t(
+    rule: &str,
+    file: &str,
+    line: u64,
+    col: u64,
+    path: &str,
+    name: &str,
+) -> (String, String, u64, u64, String, String) {
+    (
+        rule.into(),
+        file.into(),
+        line,
+        col,
+        path.into(),
+        name.into(),
+    )
+}
+
+#[test]
+fn multi_document_file_gives_exact_locations() {
+    let run = joblint(&["lint", "--format", "json", &data("cli/multi.yaml")], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = json(&run);
+    let found = located(&v, RESTART);
+    // The unset restartPolicy is reported at the key of its parent (`spec:` of the pod template).
+    assert!(
+        found.iter().any(|f| f.1 == "multi.yaml"
+            && (f.2, f.3) == (8, 5)
+            && f.4 == "spec.template.spec.restartPolicy"
+            && f.5 == "defaults-to-always"),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&t(
+            "restart-policy-on-failure",
+            "multi.yaml",
+            23,
+            26,
+            "spec.jobTemplate.spec.template.spec.restartPolicy",
+            "on-failure"
+        )),
+        "{found:?}"
+    );
+    let first = &v["findings"][0];
+    assert_eq!(first["object"]["document"], 0);
+    assert_eq!(
+        v["summary"]["objects"], 2,
+        "the ConfigMap is counted apart, not linted"
+    );
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["version"], 1);
+    // end positions cover the underlined text
+    let on_failure = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "restart-policy-on-failure")
+        .unwrap();
+    assert_eq!(
+        (
+            on_failure["end_line"].as_u64(),
+            on_failure["end_column"].as_u64()
+        ),
+        (Some(23), Some(35))
+    );
+}
+
+#[test]
+fn list_items_are_linted_with_their_own_location() {
+    let run = joblint(&["lint", "--format", "json", &data("cli/list.yaml")], None);
+    let v = json(&run);
+    assert_eq!(v["summary"]["objects"], 2);
+    let found = located(&v, RESTART);
+    assert!(
+        found.iter().any(|f| (f.2, f.3) == (20, 26)
+            && f.5 == "second"
+            && f.4 == "spec.template.spec.restartPolicy"),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|f| f.5 != "first"), "{found:?}");
+    let second = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["object"]["name"] == "second")
+        .unwrap();
+    assert_eq!(second["object"]["item"], 1);
+}
+
+#[test]
+fn json_input_files() {
+    let run = joblint(&["lint", "--format", "json", &data("cli/job.json")], None);
+    let found = located(&json(&run), RESTART);
+    assert_eq!(
+        found,
+        vec![t(
+            "restart-policy-on-failure",
+            "job.json",
+            8,
+            26,
+            "spec.template.spec.restartPolicy",
+            "from-json"
+        )]
+    );
+}
+
+#[test]
+fn stdin_is_linted_as_stdin() {
+    let text = std::fs::read_to_string(data("cli/multi.yaml")).unwrap();
+    let run = joblint(&["lint", "--format", "json", "-"], Some(&text));
+    let v = json(&run);
+    let found = located(&v, &["restart-policy-on-failure"]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1, "<stdin>");
+    assert_eq!((found[0].2, found[0].3), (23, 26));
+}
+
+#[test]
+fn directories_are_walked_skipping_hidden_and_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let job = std::fs::read_to_string(data("cli/job.json")).unwrap();
+    for rel in [
+        "a/job.json",
+        "a/b/job.yml",
+        ".hidden/job.yaml",
+        "vendor/job.yaml",
+        "notes.txt",
+    ] {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, &job).unwrap();
+    }
+    let run = joblint_in(
+        root,
+        &["lint", "--format", "json", "--exclude", "vendor/**", "."],
+        None,
+    );
+    let v = json(&run);
+    let mut files: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    files.dedup();
+    assert_eq!(
+        files,
+        vec!["./a/b/job.yml", "./a/job.json"],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(v["summary"]["files"], 2);
+}
+
+#[test]
+fn exit_codes() {
+    let good = data("cli/list.yaml");
+    // findings at or above fail-on → 1
+    assert_eq!(joblint(&["lint", &good], None).code, 1);
+    // nothing reaches fail-on → 0
+    assert_eq!(
+        joblint(&["lint", "--fail-on", "never", &good], None).code,
+        0
+    );
+    // an unreadable path → 2, and the other inputs are still linted
+    let run = joblint(
+        &["lint", "--format", "json", "/no/such/file.yaml", &good],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    let v = json(&run);
+    assert_eq!(v["summary"]["objects"], 2);
+    assert_eq!(v["input_errors"][0]["file"], "/no/such/file.yaml");
+    // usage errors → 2
+    assert_eq!(joblint(&["lint"], None).code, 2);
+    assert_eq!(
+        joblint(&["lint", "--fail-on", "sometimes", &good], None).code,
+        2
+    );
+    assert_eq!(
+        joblint(&["lint", "--disable", "no-such-rule", &good], None).code,
+        2
+    );
+}
+
+#[test]
+fn invalid_yaml_is_reported_and_earlier_documents_still_linted() {
+    let run = joblint(
+        &["lint", "--format", "json", &data("cli/broken.yaml")],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    let v = json(&run);
+    let err = &v["input_errors"][0];
+    assert_eq!(err["line"], 15, "{err}");
+    assert!(
+        err["message"].as_str().unwrap().starts_with("invalid YAML"),
+        "{err}"
+    );
+    let found = located(&v, &["restart-policy-on-failure"]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].5, "before-the-error");
+}
+
+#[test]
+fn non_utf8_input_is_located_and_the_run_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
+    let run = joblint(
+        &[
+            "lint",
+            "--format",
+            "json",
+            bad.to_str().unwrap(),
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    let v = json(&run);
+    assert_eq!(v["input_errors"][0]["line"], 4);
+    assert_eq!(v["input_errors"][0]["column"], 12);
+    assert_eq!(v["summary"]["objects"], 1);
+}
+
+#[test]
+fn suppressions_are_counted_not_dropped() {
+    let run = joblint(
+        &["lint", "--format", "json", &data("cli/suppressed.yaml")],
+        None,
+    );
+    let v = json(&run);
+    assert!(
+        located(&v, &["restart-policy-on-failure"]).is_empty(),
+        "{}",
+        run.stdout
+    );
+    let suppressed: Vec<&Value> = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "restart-policy-on-failure")
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert_eq!(suppressed[0]["suppressed"]["by"], "annotation");
+    assert_eq!(suppressed[1]["suppressed"]["by"], "comment");
+    assert_eq!(
+        suppressed[1]["suppressed"]["reason"],
+        "the tool restarts cleanly in place"
+    );
+    assert!(v["summary"]["suppressed"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn config_file_is_discovered_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("deep/er");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        dir.path().join(".joblint.yaml"),
+        "rules:\n  restart-policy-on-failure: error\nfail-on: error\n",
+    )
+    .unwrap();
+    let run = joblint_in(
+        &sub,
+        &["lint", "--format", "json", &data("cli/job.json")],
+        None,
+    );
+    let v = json(&run);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "restart-policy-on-failure")
+        .unwrap();
+    assert_eq!(f["severity"], "error");
+    assert_eq!(run.code, 1);
+    // --disable on the command line wins over the config
+    let run = joblint_in(
+        &sub,
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--disable",
+            "restart-policy-on-failure",
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    assert!(located(&json(&run), &["restart-policy-on-failure"]).is_empty());
+}
+
+#[test]
+fn config_mistakes_are_reported_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg.yaml");
+    std::fs::write(
+        &cfg,
+        "fail-on: warning\nrules:\n  restart-policy-on-failure:\n    severity: fatal\n",
+    )
+    .unwrap();
+    let run = joblint(
+        &[
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cfg.yaml:4:15"), "{}", run.stderr);
+
+    std::fs::write(&cfg, "rules:\n  restart-policy-on-failur: off\n").unwrap();
+    let run = joblint(
+        &[
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cfg.yaml:2:3"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("did you mean `restart-policy-on-failure`"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(&cfg, "exclude: vendor\nunknown-key: 1\n").unwrap();
+    let run = joblint(
+        &[
+            "lint",
+            "--config",
+            cfg.to_str().unwrap(),
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cfg.yaml:1:10"), "{}", run.stderr);
+}
+
+#[test]
+fn config_schema_is_printed() {
+    let run = joblint(&["config", "schema"], None);
+    assert_eq!(run.code, 0);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(v["properties"]["rules"]["properties"]["restart-policy-on-failure"].is_object());
+    jsonschema::validator_for(&v).expect("the printed schema is a valid JSON Schema");
+}
+
+#[test]
+fn custom_rules_point_at_the_failing_node() {
+    let run = joblint(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--rules-dir",
+            &data("custom-rules"),
+            &data("cli/job.json"),
+        ],
+        None,
+    );
+    let v = json(&run);
+    let found = located(&v, &["container-memory-limit", "require-team-label"]);
+    assert!(
+        found.contains(&t(
+            "container-memory-limit",
+            "job.json",
+            9,
+            25,
+            "spec.template.spec.containers[0].resources",
+            "from-json"
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "require-team-label" && f.4 == "metadata.labels"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn rules_and_explain_come_from_the_rule_files() {
+    let run = joblint(&["rules"], None);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("restart-policy-on-failure ")),
+        "{}",
+        run.stdout
+    );
+    let run = joblint(&["explain", "restart-policy-on-failure"], None);
+    assert_eq!(run.code, 0);
+    let rule = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules/restart-policy-on-failure.yaml"),
+    )
+    .unwrap();
+    assert!(
+        rule.contains("kubernetes/kubernetes#54870")
+            && run.stdout.contains("kubernetes/kubernetes#54870")
+    );
+    let run = joblint(&["explain", "no-such-rule"], None);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn human_output_is_what_the_user_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data("cli/multi.yaml"), dir.path().join("multi.yaml")).unwrap();
+    let run = joblint_in(
+        dir.path(),
+        &["lint", "--color", "never", "multi.yaml"],
+        None,
+    );
+    insta::assert_snapshot!("human_multi", run.stdout);
+}

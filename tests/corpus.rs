@@ -1,0 +1,122 @@
+//! Lints every real-world manifest of tests/data/corpus/ (copied byte for byte from
+//! ../shared/corpus; sources and licences in SOURCES.tsv): no panic, the known edge cases behave,
+//! and every finding over the whole corpus is pinned in a snapshot. A changed snapshot is a
+//! changed behaviour: review each new finding by hand before accepting it.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use joblint::config::{Config, Settings};
+use joblint::finding::FileReport;
+use joblint::input::{self, Input};
+use joblint::{Catalog, Linter};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
+}
+
+fn lint_corpus() -> Vec<FileReport> {
+    let catalog = Arc::new(Catalog::builtin().unwrap());
+    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
+    let linter = Linter::new(catalog, settings);
+    let dir = corpus_dir().display().to_string();
+    let (inputs, errors) = input::expand(&[dir], &globset::GlobSet::empty());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        inputs.len() >= 120,
+        "the corpus has 124 manifests, found {}",
+        inputs.len()
+    );
+    let mut reports = Vec::new();
+    linter.lint_inputs(&inputs, |_, report| reports.push(report));
+    reports
+}
+
+fn short(file: &str) -> &str {
+    Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(file)
+}
+
+fn report_for<'a>(reports: &'a [FileReport], name: &str) -> &'a FileReport {
+    reports
+        .iter()
+        .find(|r| r.file.contains(name))
+        .unwrap_or_else(|| panic!("{name} not linted"))
+}
+
+#[test]
+fn tab_indented_file_is_an_input_error_at_its_line() {
+    let reports = lint_corpus();
+    let r = report_for(&reports, "job-pod-failure-policy-ignore.yaml");
+    assert_eq!(r.input_errors.len(), 1, "{:?}", r.input_errors);
+    let e = &r.input_errors[0];
+    assert_eq!(e.line, 24, "{e:?}");
+    assert!(e.message.contains("invalid YAML"), "{e:?}");
+}
+
+#[test]
+fn policies_that_mention_jobs_are_not_jobs() {
+    let reports = lint_corpus();
+    for name in ["check-autogen.yaml", "expand_cronjob_job_pod.yaml"] {
+        let r = report_for(&reports, name);
+        assert_eq!(r.objects, 0, "{name} has no Job or CronJob");
+        assert!(r.findings.is_empty(), "{name}: {:?}", r.findings);
+    }
+}
+
+#[test]
+fn every_manifest_is_linted_and_findings_are_pinned() {
+    let reports = lint_corpus();
+    let mut out = String::new();
+    let (mut objects, mut findings) = (0, 0);
+    for r in &reports {
+        objects += r.objects;
+        for e in &r.input_errors {
+            let _ = writeln!(
+                out,
+                "{}:{}:{} input-error {}",
+                short(&e.file),
+                e.line,
+                e.column,
+                e.message
+            );
+        }
+        for f in &r.findings {
+            findings += 1;
+            let _ = writeln!(
+                out,
+                "{}:{}:{} {} {} {}{}",
+                short(&f.location.file),
+                f.location.start.line,
+                f.location.start.column,
+                f.severity,
+                f.rule,
+                f.path,
+                if f.suppressed.is_some() {
+                    " (suppressed)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    assert!(
+        objects >= 140,
+        "the corpus holds about 150 Jobs and CronJobs, linted {objects}"
+    );
+    assert!(findings > 0);
+    insta::assert_snapshot!("corpus_findings", out);
+}
+
+#[test]
+fn stdin_and_files_agree() {
+    // The same bytes through the Input::Stdin path and the file path give the same findings.
+    let name = "ContainerSolutions__kubernetes-examples__Job__simple.yaml";
+    let path = corpus_dir().join(name);
+    let source = input::read(&Input::File(path.clone())).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(source.text, text);
+}

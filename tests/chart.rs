@@ -711,7 +711,7 @@ fn defaults_are_what_the_issue_asks_for() {
 
     let opt_out = seq_at(webhook, &["namespaceSelector", "matchExpressions"])
         .iter()
-        .find(|e| str_at(e, &["key"]) == Some("joblint.io/webhook"))
+        .find(|e| str_at(e, &["key"]) == Some("joblint.dev/webhook"))
         .expect("the opt-out label is in the namespaceSelector");
     assert_eq!(str_at(opt_out, &["operator"]), Some("NotIn"));
     assert_eq!(strings_at(opt_out, &["values"]), ["disabled"]);
@@ -997,7 +997,7 @@ fn non_default_values_reach_the_objects() {
     assert!(
         at(
             r.named("Service", "lint-hook"),
-            &["metadata", "labels", "joblint.io/service"]
+            &["metadata", "labels", "joblint.dev/service"]
         )
         .is_none()
     );

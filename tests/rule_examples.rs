@@ -34,6 +34,15 @@ fn examples_match_their_rule() {
                     report.input_errors
                 ));
             }
+            for f in &report.findings {
+                let first = f.message.chars().next().unwrap_or(' ');
+                if first.is_uppercase() || f.message.ends_with('.') || f.message.contains('\n') {
+                    problems.push(format!(
+                        "{}: message breaks the convention (lowercase start, one line, no final period): {}",
+                        f.rule, f.message
+                    ));
+                }
+            }
             if !report.findings.iter().any(|f| &f.rule == id) {
                 problems.push(format!("{id}: bad example {i} yields no `{id}` finding"));
             }

@@ -84,7 +84,7 @@ enum Pin<'s> {
     NoTag,
     Latest,
     Tag(&'s str),
-    /// A placeholder filled in later (`${VERSION}`, `{{ .Values.image }}`, `<injected>`) or a
+    /// A placeholder filled in later (`${VERSION}`, `$IMAGE`, `{{ .Values.image }}`, `<injected>`) or a
     /// build tool reference (`ko://…`, resolved to a digest at build time).
     Unknown,
 }
@@ -93,7 +93,7 @@ fn pin(image: &str) -> Pin<'_> {
     let image = image.trim();
     if image.is_empty()
         || image.starts_with("ko://")
-        || ["${", "$(", "{{", "<"].iter().any(|p| image.contains(p))
+        || ['$', '{', '<'].iter().any(|&c| image.contains(c))
     {
         return Pin::Unknown;
     }
@@ -204,6 +204,7 @@ mod tests {
         assert_eq!(pin("aquasec/kube-bench:${VERSION}"), Pin::Unknown);
         assert_eq!(pin("ko://knative.dev/serving/cmd/x"), Pin::Unknown);
         assert_eq!(pin("<injected>"), Pin::Unknown);
+        assert_eq!(pin("$IMAGE_URL"), Pin::Unknown);
         assert_eq!(pin(""), Pin::Unknown);
     }
 }

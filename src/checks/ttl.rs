@@ -153,8 +153,7 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         .and_then(|s| s.str().map(str::to_owned))
         .and_then(|s| cron::parse_standard(&s).ok())
         .and_then(|s| s.min_period_seconds());
-    let limits =
-        format!("successfulJobsHistoryLimit {successful} and failedJobsHistoryLimit {failed}");
+    let limits = format!("the history limits (successful {successful}, failed {failed})");
     let message = match period {
         Some(period) if u64::try_from(ttl).is_ok_and(|t| t < period) => format!(
             "ttlSecondsAfterFinished {ttl} deletes each finished Job before the next run (runs are at least {period} seconds apart), so {limits} never take effect"

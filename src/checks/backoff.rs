@@ -156,4 +156,79 @@ mod tests {
         assert_eq!(backoff_seconds(i64::MAX), i64::MAX);
         assert_eq!(human_duration(120), "2 min");
     }
+
+    use crate::checks::common::testing::run;
+    use serde_json::json;
+
+    const FALSE_JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    joblint.dev/idempotent: \"false\"\nspec:\n  template: {}\n";
+
+    #[test]
+    fn implicit_retries_count_against_a_non_idempotent_job() {
+        assert_eq!(
+            run(retry_not_idempotent, FALSE_JOB, &[]),
+            [
+                "spec.backoffLimit: the Job is declared not idempotent, yet the default backoffLimit of 6 lets a failed pod run its work again"
+            ]
+        );
+        let per_index = FALSE_JOB.replace(
+            "  template: {}",
+            "  backoffLimitPerIndex: 0\n  completionMode: Indexed\n  template: {}",
+        );
+        assert!(run(retry_not_idempotent, &per_index, &[]).is_empty());
+    }
+
+    #[test]
+    fn cronjob_overlap_on_a_non_idempotent_cronjob() {
+        let cj = |policy: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\n  annotations:\n    joblint.dev/idempotent: \"false\"\nspec:\n  schedule: \"0 1 * * *\"\n{policy}  jobTemplate:\n    spec:\n      backoffLimit: 0\n      template: {{}}\n"
+            )
+        };
+        assert!(
+            run(
+                retry_not_idempotent,
+                &cj("  concurrencyPolicy: Forbid\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run(
+                retry_not_idempotent,
+                &cj("  concurrencyPolicy: Replace\n"),
+                &[]
+            ),
+            [
+                "spec.concurrencyPolicy: the CronJob is declared not idempotent, yet concurrencyPolicy Replace stops a running Job midway and starts its work again"
+            ]
+        );
+        assert_eq!(run(retry_not_idempotent, &cj(""), &[]).len(), 1);
+    }
+
+    #[test]
+    fn the_declaration_is_read_from_the_object_not_its_template() {
+        let cj = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"0 1 * * *\"\n  jobTemplate:\n    metadata:\n      annotations:\n        joblint.dev/idempotent: \"false\"\n    spec:\n      backoffLimit: 2\n      template: {}\n";
+        assert!(run(retry_not_idempotent, cj, &[]).is_empty());
+        assert_eq!(
+            run(retries_without_idempotency, cj, &[]),
+            [
+                "spec.jobTemplate.spec.backoffLimit: backoffLimit 2 retries failed pods, but the CronJob does not declare whether its work is safe to run twice"
+            ]
+        );
+        let declared_true = FALSE_JOB.replace("\"false\"", "\"true\"");
+        assert!(run(retries_without_idempotency, &declared_true, &[]).is_empty());
+    }
+
+    #[test]
+    fn per_index_limits_are_bounded_too() {
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  completionMode: Indexed\n  backoffLimitPerIndex: 20\n  template: {}\n";
+        let found = run(backoff_limit_too_high, job, &[("max", json!(10))]);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("spec.backoffLimitPerIndex: backoffLimitPerIndex 20 is above 10"),
+            "{found:?}"
+        );
+        assert!(run(backoff_limit_too_high, job, &[("max", json!(30))]).is_empty());
+        assert!(run(backoff_limit_implicit, job, &[]).is_empty());
+    }
 }

@@ -124,3 +124,40 @@ pub fn container_name(container: &Field<'_>) -> String {
         None => format!("at {}", container.path),
     }
 }
+
+#[cfg(test)]
+pub mod testing {
+    //! Runs one check over a manifest, for the checks' own edge-case tests.
+
+    use std::collections::BTreeMap;
+
+    use crate::checks::CheckFn;
+    use crate::config::KubeVersion;
+    use crate::object::recognise;
+    use crate::rule::Ctx;
+    use crate::source::Source;
+    use crate::yaml::parse;
+
+    /// `path: message` of each diagnostic of `check` over every object in `text`.
+    pub fn run(check: CheckFn, text: &str, params: &[(&str, serde_json::Value)]) -> Vec<String> {
+        let source = Source::new("test.yaml", text);
+        let stream = parse(&source);
+        assert!(stream.error.is_none(), "{:?}", stream.error);
+        let params: BTreeMap<String, serde_json::Value> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for object in &recognise(&stream.documents).objects {
+            let ctx = Ctx {
+                object,
+                params: &params,
+                kube_version: KubeVersion::default(),
+            };
+            check(&ctx, &mut out);
+        }
+        out.into_iter()
+            .map(|d| format!("{}: {}", d.target.path, d.message))
+            .collect()
+    }
+}

@@ -156,4 +156,71 @@ mod tests {
         assert!(!only_minutes(&p("0 * 1 * *")));
         assert!(!only_minutes(&p("0 * * 2 *")));
     }
+
+    use crate::checks::common::testing::run;
+
+    fn cj(schedule: &str, extra: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n{extra}  jobTemplate: {{}}\n"
+        )
+    }
+
+    #[test]
+    fn schedule_rules_say_nothing_about_unparsed_schedules() {
+        for check in [
+            cronjob_every_minute,
+            cronjob_dom_dow_or,
+            cronjob_timezone_unset,
+        ] {
+            assert!(run(check, &cj("0 0 0 13 * 5", ""), &[]).is_empty());
+            assert!(run(check, &cj("<injected>", ""), &[]).is_empty());
+        }
+    }
+
+    #[test]
+    fn every_minute_variants() {
+        for s in ["* * * * *", "*/1 * * * *", "@every 30s"] {
+            assert_eq!(run(cronjob_every_minute, &cj(s, ""), &[]).len(), 1, "{s}");
+        }
+        for s in ["*/2 * * * *", "50-59/1 * * * *", "@hourly"] {
+            assert!(run(cronjob_every_minute, &cj(s, ""), &[]).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn dom_dow_fields_are_named_with_a_tz_prefix_too() {
+        assert_eq!(
+            run(cronjob_dom_dow_or, &cj("CRON_TZ=UTC 0 0 13 * 5", ""), &[]),
+            [
+                "spec.schedule: schedule `CRON_TZ=UTC 0 0 13 * 5` restricts both day of month (`13`) and day of week (`5`), so it runs on days matching either one, not both"
+            ]
+        );
+        assert!(run(cronjob_dom_dow_or, &cj("0 0 13 * *", ""), &[]).is_empty());
+    }
+
+    #[test]
+    fn time_zone_advice() {
+        assert_eq!(run(cronjob_timezone_unset, &cj("@daily", ""), &[]).len(), 1);
+        assert!(
+            run(
+                cronjob_timezone_unset,
+                &cj("@daily", "  timeZone: Etc/UTC\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        assert!(run(cronjob_timezone_unset, &cj("TZ=UTC 0 2 * * *", ""), &[]).is_empty());
+        assert!(run(cronjob_timezone_unset, &cj("*/5 * * * *", ""), &[]).is_empty());
+    }
+
+    #[test]
+    fn concurrency_policies() {
+        assert_eq!(
+            run(cronjob_concurrency_allow, &cj("0 1 * * *", ""), &[]).len(),
+            1
+        );
+        let replace = cj("0 1 * * *", "  concurrencyPolicy: Replace\n");
+        assert!(run(cronjob_concurrency_allow, &replace, &[]).is_empty());
+        assert_eq!(run(cronjob_concurrency_replace, &replace, &[]).len(), 1);
+    }
 }

@@ -72,3 +72,33 @@ pub fn starting_deadline_too_small(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>)
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::common::testing::run;
+
+    #[test]
+    fn a_pod_deadline_is_named_but_does_not_count() {
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      activeDeadlineSeconds: 600\n";
+        assert_eq!(
+            run(active_deadline_missing, job, &[]),
+            [
+                "spec.activeDeadlineSeconds: activeDeadlineSeconds is not set on the Job spec; the pod template's activeDeadlineSeconds 600 limits each pod, not the Job and its retries"
+            ]
+        );
+    }
+
+    #[test]
+    fn starting_deadline_bounds() {
+        let cj = |d: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"0 1 * * *\"\n  startingDeadlineSeconds: {d}\n  jobTemplate: {{}}\n"
+            )
+        };
+        assert!(run(starting_deadline_too_small, &cj("10"), &[]).is_empty());
+        assert_eq!(run(starting_deadline_too_small, &cj("0"), &[]).len(), 1);
+        assert_eq!(run(starting_deadline_too_small, &cj("9"), &[]).len(), 1);
+        assert!(run(starting_deadline_missing, &cj("9"), &[]).is_empty());
+    }
+}

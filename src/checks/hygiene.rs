@@ -165,4 +165,79 @@ mod tests {
         assert!(!contains_words("sh -c echo tail -fast", "tail -f"));
         assert!(!contains_words("sleep 10", "sleep infinity"));
     }
+
+    use crate::checks::common::testing::run;
+    use serde_json::json;
+
+    fn pod(containers: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n{containers}"
+        )
+    }
+
+    #[test]
+    fn memory_requests_explicit_or_implied() {
+        let limit_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            limits: {memory: 1Gi}\n",
+        );
+        assert!(run(resources_missing, &limit_only, &[]).is_empty());
+        let cpu_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            requests: {cpu: 1}\n            limits: {cpu: 2}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &cpu_only, &[]),
+            [
+                "spec.template.spec.containers[0].resources.requests[memory]: container `a` sets no memory request"
+            ]
+        );
+        let gpu_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            limits: {nvidia.com/gpu: 1}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &gpu_only, &[]),
+            [
+                "spec.template.spec.containers[0].resources.requests: container `a` sets no memory request"
+            ]
+        );
+        let init = pod(
+            "      initContainers:\n        - name: i\n      containers:\n        - name: a\n          resources: {requests: {memory: 1Gi}}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &init, &[]),
+            [
+                "spec.template.spec.initContainers[0].resources: container `i` sets no resource requests"
+            ]
+        );
+    }
+
+    fn params() -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("names", json!(["istio-proxy"])),
+            ("images", json!(["cloud-sql-proxy"])),
+            ("commands", json!(["tail -f", "sleep infinity"])),
+        ]
+    }
+
+    #[test]
+    fn never_ending_second_containers() {
+        let alone = pod(
+            "      containers:\n        - name: a\n          command: [sh, -c, 'tail -f /dev/null']\n",
+        );
+        assert!(run(sidecar_blocks_completion, &alone, &params()).is_empty());
+        let two = pod(
+            "      containers:\n        - name: main\n          image: app:1\n        - name: istio-proxy\n          image: docker.io/istio/proxyv2:1.20\n        - name: db\n          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.1\n        - name: wait\n          image: busybox\n          args: [sleep, infinity]\n",
+        );
+        assert_eq!(
+            run(sidecar_blocks_completion, &two, &params()),
+            [
+                "spec.template.spec.containers[1].name: container `istio-proxy`: `istio-proxy` is a proxy that never exits, so the pod and the Job never complete",
+                "spec.template.spec.containers[2].name: container `db`: image `gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.1` is a proxy that never exits, so the pod and the Job never complete",
+                "spec.template.spec.containers[3].name: container `wait`: `sleep infinity` never exits, so the pod and the Job never complete",
+            ]
+        );
+        let native = pod(
+            "      initContainers:\n        - name: istio-proxy\n          restartPolicy: Always\n      containers:\n        - name: main\n        - name: other\n",
+        );
+        assert!(run(sidecar_blocks_completion, &native, &params()).is_empty());
+    }
 }

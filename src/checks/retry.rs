@@ -207,4 +207,137 @@ mod tests {
         assert_eq!(pin("$IMAGE_URL"), Pin::Unknown);
         assert_eq!(pin(""), Pin::Unknown);
     }
+
+    use crate::checks::common::testing::run;
+    use serde_json::json;
+
+    fn job(meta: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n{meta}spec:\n{spec}  template:\n    spec:\n      containers:\n        - name: c\n          image: app:1.0\n"
+        )
+    }
+
+    #[test]
+    fn replacement_policy() {
+        assert_eq!(run(replacement_overlap, &job("", ""), &[]).len(), 1);
+        assert_eq!(
+            run(
+                replacement_overlap,
+                &job("", "  podReplacementPolicy: TerminatingOrFailed\n"),
+                &[]
+            ),
+            [
+                "spec.podReplacementPolicy: podReplacementPolicy TerminatingOrFailed starts a replacement pod while the old one is still terminating, and both do the same work"
+            ]
+        );
+        assert!(
+            run(
+                replacement_overlap,
+                &job("", "  podReplacementPolicy: Failed\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        let pfp = "  podFailurePolicy:\n    rules: []\n";
+        assert!(run(replacement_overlap, &job("", pfp), &[]).is_empty());
+    }
+
+    #[test]
+    fn completions_and_parallelism() {
+        let indexed = "  completions: 4\n  completionMode: Indexed\n";
+        assert!(run(nonindexed_completions_duplicate, &job("", indexed), &[]).is_empty());
+        assert!(
+            run(
+                nonindexed_completions_duplicate,
+                &job("", "  completions: 1\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        let explicit = "  completions: 2\n  completionMode: NonIndexed\n";
+        assert_eq!(
+            run(nonindexed_completions_duplicate, &job("", explicit), &[]).len(),
+            1
+        );
+        assert!(
+            run(
+                parallelism_exceeds_completions,
+                &job("", "  parallelism: 5\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run(
+                parallelism_exceeds_completions,
+                &job("", "  parallelism: 5\n  completions: 2\n"),
+                &[]
+            ),
+            [
+                "spec.parallelism: parallelism 5 is more than completions 2, so at most 2 pods ever run at once"
+            ]
+        );
+    }
+
+    #[test]
+    fn version_tags_only_when_digests_are_required() {
+        assert_eq!(
+            run(
+                mutable_image_tag,
+                &job("", ""),
+                &[("require-digest", json!(true))]
+            )
+            .len(),
+            1
+        );
+        assert!(
+            run(
+                mutable_image_tag,
+                &job("", ""),
+                &[("require-digest", json!(false))]
+            )
+            .is_empty()
+        );
+        let latest = job("", "").replace("app:1.0", "app:latest");
+        assert_eq!(
+            run(
+                mutable_image_tag,
+                &latest,
+                &[("require-digest", json!(false))]
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn replaced_or_owned_jobs_are_not_advised() {
+        assert_eq!(
+            run(immutable_template_reapply, &job("", ""), &[]),
+            [
+                "metadata.name: Job `j` has a fixed name, so applying it again with a changed pod template fails: spec.template of a Job is immutable"
+            ]
+        );
+        let argo =
+            "  annotations:\n    argocd.argoproj.io/sync-options: Prune=false, Replace=true\n";
+        let owned = "  ownerReferences:\n    - {kind: CronJob, name: c}\n";
+        let hook = "  annotations:\n    argocd.argoproj.io/hook: Sync\n";
+        for meta in [argo, owned, hook] {
+            assert!(
+                run(immutable_template_reapply, &job(meta, ""), &[]).is_empty(),
+                "{meta}"
+            );
+        }
+    }
+
+    #[test]
+    fn helm_hook_policy() {
+        let hook = "  annotations:\n    helm.sh/hook: pre-install\n";
+        assert_eq!(
+            run(helm_hook_no_delete_policy, &job(hook, ""), &[]).len(),
+            1
+        );
+        let with_policy = "  annotations:\n    helm.sh/hook: pre-install\n    helm.sh/hook-delete-policy: hook-succeeded\n";
+        assert!(run(helm_hook_no_delete_policy, &job(with_policy, ""), &[]).is_empty());
+    }
 }

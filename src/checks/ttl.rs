@@ -164,3 +164,116 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     };
     out.push(Diagnostic::new(field.target(), message));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::common::testing::run;
+
+    use serde_json::json;
+
+    fn job(meta: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n{meta}spec:\n{spec}  template: {{}}\n"
+        )
+    }
+
+    #[test]
+    fn ttl_missing_leaves_owned_hooked_and_gitops_jobs_alone() {
+        assert_eq!(
+            run(ttl_missing, &job("", ""), &[]),
+            [
+                "spec.ttlSecondsAfterFinished: ttlSecondsAfterFinished is not set, so the finished Job and its pods stay until someone deletes them"
+            ]
+        );
+        let owned =
+            "  ownerReferences:\n    - {apiVersion: batch/v1, kind: CronJob, name: c, uid: x}\n";
+        let argo_hook = "  annotations:\n    argocd.argoproj.io/hook: PreSync\n";
+        let flux = "  labels:\n    helm.toolkit.fluxcd.io/name: shop\n";
+        for meta in [owned, argo_hook, flux] {
+            assert!(run(ttl_missing, &job(meta, ""), &[]).is_empty(), "{meta}");
+        }
+    }
+
+    #[test]
+    fn gitops_is_decided_from_the_tools_own_marks() {
+        let ttl = "  ttlSecondsAfterFinished: 600\n";
+        let helm_instance = "  labels:\n    app.kubernetes.io/instance: shop\n";
+        assert!(run(gitops_ttl_recreate, &job(helm_instance, ttl), &[]).is_empty());
+        assert_eq!(
+            run(
+                gitops_ttl_recreate,
+                &job(helm_instance, ttl),
+                &[("assume-gitops", json!(true))]
+            ),
+            [
+                "spec.ttlSecondsAfterFinished: ttlSecondsAfterFinished 600 deletes a Job that the GitOps tool keeps in sync: the GitOps tool re-creates it and the Job runs again"
+            ]
+        );
+        let flux = "  labels:\n    helm.toolkit.fluxcd.io/name: shop\n";
+        let found = run(gitops_ttl_recreate, &job(flux, ttl), &[]);
+        assert!(
+            found[0].contains("Flux (helm-controller) keeps in sync"),
+            "{found:?}"
+        );
+        let hook = "  labels:\n    helm.toolkit.fluxcd.io/name: shop\n  annotations:\n    helm.sh/hook: pre-upgrade\n";
+        assert!(run(gitops_ttl_recreate, &job(hook, ttl), &[]).is_empty());
+    }
+
+    #[test]
+    fn ttl_threshold() {
+        let min = [("min-seconds", json!(300))];
+        assert_eq!(
+            run(
+                ttl_too_short,
+                &job("", "  ttlSecondsAfterFinished: 299\n"),
+                &min
+            )
+            .len(),
+            1
+        );
+        assert!(
+            run(
+                ttl_too_short,
+                &job("", "  ttlSecondsAfterFinished: 300\n"),
+                &min
+            )
+            .is_empty()
+        );
+        assert!(
+            run(
+                ttl_too_short,
+                &job("", "  ttlSecondsAfterFinished: -1\n"),
+                &min
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn cronjob_ttl_against_period_and_limits() {
+        let cj = |schedule: &str, limits: &str, ttl: i64| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n{limits}  jobTemplate:\n    spec:\n      ttlSecondsAfterFinished: {ttl}\n      template: {{}}\n"
+            )
+        };
+        let none = "  successfulJobsHistoryLimit: 0\n  failedJobsHistoryLimit: 0\n";
+        assert!(run(cronjob_ttl_vs_history, &cj("0 * * * *", none, 60), &[]).is_empty());
+        assert_eq!(
+            run(cronjob_ttl_vs_history, &cj("0 * * * *", "", 600), &[]),
+            [
+                "spec.jobTemplate.spec.ttlSecondsAfterFinished: ttlSecondsAfterFinished 600 deletes each finished Job before the next run (runs are at least 3600 seconds apart), so the history limits (successful 3, failed 1) never take effect"
+            ]
+        );
+        let longer = run(cronjob_ttl_vs_history, &cj("0 * * * *", "", 7200), &[]);
+        assert!(
+            longer[0].contains("both delete finished Jobs"),
+            "{longer:?}"
+        );
+        let unparsed = run(cronjob_ttl_vs_history, &cj("<injected>", "", 60), &[]);
+        assert!(
+            unparsed[0].contains("both delete finished Jobs"),
+            "{unparsed:?}"
+        );
+    }
+}

@@ -5,6 +5,14 @@ use crate::rule::{Ctx, Diagnostic};
 
 mod restart;
 
+mod backoff;
+mod common;
+mod cronjob;
+mod deadline;
+mod hygiene;
+mod retry;
+mod ttl;
+
 /// A check: looks at one object and pushes what it finds.
 pub type CheckFn = fn(&Ctx<'_, '_>, &mut Vec<Diagnostic>);
 
@@ -14,6 +22,64 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
     (
         "restart-policy-on-failure",
         restart::restart_policy_on_failure,
+    ),
+    ("backoff-limit-implicit", backoff::backoff_limit_implicit),
+    ("backoff-limit-too-high", backoff::backoff_limit_too_high),
+    ("retry-not-idempotent", backoff::retry_not_idempotent),
+    (
+        "retries-without-idempotency",
+        backoff::retries_without_idempotency,
+    ),
+    ("ttl-missing", ttl::ttl_missing),
+    ("ttl-too-short", ttl::ttl_too_short),
+    ("gitops-ttl-recreate", ttl::gitops_ttl_recreate),
+    ("cronjob-ttl-vs-history", ttl::cronjob_ttl_vs_history),
+    ("replacement-overlap", retry::replacement_overlap),
+    (
+        "nonindexed-completions-duplicate",
+        retry::nonindexed_completions_duplicate,
+    ),
+    (
+        "parallelism-exceeds-completions",
+        retry::parallelism_exceeds_completions,
+    ),
+    ("mutable-image-tag", retry::mutable_image_tag),
+    (
+        "helm-hook-no-delete-policy",
+        retry::helm_hook_no_delete_policy,
+    ),
+    (
+        "immutable-template-reapply",
+        retry::immutable_template_reapply,
+    ),
+    ("active-deadline-missing", deadline::active_deadline_missing),
+    (
+        "starting-deadline-missing",
+        deadline::starting_deadline_missing,
+    ),
+    (
+        "starting-deadline-too-small",
+        deadline::starting_deadline_too_small,
+    ),
+    (
+        "cronjob-concurrency-allow",
+        cronjob::cronjob_concurrency_allow,
+    ),
+    (
+        "cronjob-concurrency-replace",
+        cronjob::cronjob_concurrency_replace,
+    ),
+    ("cronjob-every-minute", cronjob::cronjob_every_minute),
+    ("cronjob-dom-dow-or", cronjob::cronjob_dom_dow_or),
+    (
+        "cronjob-failed-history-zero",
+        cronjob::cronjob_failed_history_zero,
+    ),
+    ("cronjob-timezone-unset", cronjob::cronjob_timezone_unset),
+    ("resources-missing", hygiene::resources_missing),
+    (
+        "sidecar-blocks-completion",
+        hygiene::sidecar_blocks_completion,
     ),
 ];
 

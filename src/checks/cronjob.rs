@@ -1,0 +1,226 @@
+//! CronJob scheduling and concurrency advice. The hard errors (schedules or time zones the API
+//! server rejects, batch/v1beta1) are API-parity rules elsewhere; when the schedule does not
+//! parse, the schedule rules here say nothing.
+
+use super::common::int_field;
+use crate::cron::{self, Schedule};
+use crate::object::Field;
+use crate::rule::{Ctx, Diagnostic};
+
+/// `spec` of the CronJob.
+fn spec<'a>(ctx: &Ctx<'_, 'a>) -> Option<Field<'a>> {
+    ctx.object.root_field().child("spec")
+}
+
+/// `spec.schedule` and what it parses to; `None` when absent, not a string or rejected.
+fn schedule<'a>(ctx: &Ctx<'_, 'a>) -> Option<(Field<'a>, &'a str, Schedule)> {
+    let field = spec(ctx)?.child_some("schedule")?;
+    let text = field.str()?;
+    let parsed = cron::parse_standard(text).ok()?;
+    Some((field, text, parsed))
+}
+
+/// concurrencyPolicy unset (Allow) or Allow: runs overlap.
+pub fn cronjob_concurrency_allow(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(spec) = spec(ctx) else {
+        return;
+    };
+    match spec.child_some("concurrencyPolicy") {
+        None => out.push(Diagnostic::new(
+            spec.missing("concurrencyPolicy"),
+            "concurrencyPolicy is not set, so it defaults to Allow and a slow run overlaps the next one",
+        )),
+        Some(field) if field.str() == Some("Allow") => out.push(Diagnostic::new(
+            field.target(),
+            "concurrencyPolicy Allow lets a slow run overlap the next one",
+        )),
+        Some(_) => {}
+    }
+}
+
+/// concurrencyPolicy Replace: the running Job is deleted when the next run is due.
+pub fn cronjob_concurrency_replace(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(field) = spec(ctx).and_then(|s| s.child_some("concurrencyPolicy")) else {
+        return;
+    };
+    if field.str() == Some("Replace") {
+        out.push(Diagnostic::new(
+            field.target(),
+            "concurrencyPolicy Replace deletes a still-running Job when the next run is due, which can leave its work half done",
+        ));
+    }
+}
+
+/// A schedule that fires every minute (or more often).
+pub fn cronjob_every_minute(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some((field, text, parsed)) = schedule(ctx) else {
+        return;
+    };
+    if parsed.fires_every_minute() {
+        out.push(Diagnostic::new(
+            field.target(),
+            format!("schedule `{text}` creates a new Job every minute"),
+        ));
+    }
+}
+
+/// Day of month and day of week both restricted: the schedule fires when EITHER matches.
+pub fn cronjob_dom_dow_or(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some((field, text, parsed)) = schedule(ctx) else {
+        return;
+    };
+    if !parsed.dom_and_dow_both_restricted() {
+        return;
+    }
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    // Descriptors never restrict both; a TZ= prefix shifts the fields by one.
+    let [.., dom, _, dow] = fields.as_slice() else {
+        return;
+    };
+    out.push(Diagnostic::new(
+        field.target(),
+        format!(
+            "schedule `{text}` restricts both day of month (`{dom}`) and day of week (`{dow}`), so it runs on days matching either one, not both"
+        ),
+    ));
+}
+
+/// failedJobsHistoryLimit 0: no failed Job is kept to look at.
+pub fn cronjob_failed_history_zero(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some((value, field)) = spec(ctx).and_then(|s| int_field(&s, "failedJobsHistoryLimit"))
+    else {
+        return;
+    };
+    if value == 0 {
+        out.push(Diagnostic::new(
+            field.target(),
+            "failedJobsHistoryLimit 0 deletes every failed Job at once, with the pods and logs that show why it failed",
+        ));
+    }
+}
+
+/// No spec.timeZone: the schedule follows kube-controller-manager's local time zone.
+pub fn cronjob_timezone_unset(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(spec) = spec(ctx) else {
+        return;
+    };
+    if spec.child_some("timeZone").is_some() {
+        return;
+    }
+    let Some((_, text, parsed)) = schedule(ctx) else {
+        return;
+    };
+    // A TZ= prefix is an error reported elsewhere; intervals and schedules that only pick
+    // minutes (`*/15 * * * *`) do not depend on the zone (half-hour offsets aside).
+    if cron::schedule_mentions_tz(text) || only_minutes(&parsed) {
+        return;
+    }
+    out.push(Diagnostic::new(
+        spec.missing("timeZone"),
+        format!(
+            "timeZone is not set, so schedule `{text}` follows the time zone of kube-controller-manager, whatever it is"
+        ),
+    ));
+}
+
+/// True for `@every` and for schedules whose hour, day and month fields are all unrestricted.
+fn only_minutes(schedule: &Schedule) -> bool {
+    const HOURS: u64 = (1 << 24) - 1;
+    const DOM: u64 = ((1 << 32) - 1) & !1;
+    const MONTHS: u64 = ((1 << 13) - 1) & !1;
+    const DOW: u64 = (1 << 7) - 1;
+    match schedule {
+        Schedule::Every(_) => true,
+        Schedule::Spec(s) => {
+            s.hour & HOURS == HOURS
+                && s.dom & DOM == DOM
+                && s.month & MONTHS == MONTHS
+                && s.dow & DOW == DOW
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minute_only_schedules() {
+        let p = |s: &str| cron::parse_standard(s).unwrap();
+        assert!(only_minutes(&p("*/15 * * * *")));
+        assert!(only_minutes(&p("@every 2h")));
+        assert!(only_minutes(&p("5 * * * *")));
+        assert!(!only_minutes(&p("0 2 * * *")));
+        assert!(!only_minutes(&p("@daily")));
+        assert!(!only_minutes(&p("0 * * * 1-5")));
+        assert!(!only_minutes(&p("0 * 1 * *")));
+        assert!(!only_minutes(&p("0 * * 2 *")));
+    }
+
+    use crate::checks::common::testing::run;
+
+    fn cj(schedule: &str, extra: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n{extra}  jobTemplate: {{}}\n"
+        )
+    }
+
+    #[test]
+    fn schedule_rules_say_nothing_about_unparsed_schedules() {
+        for check in [
+            cronjob_every_minute,
+            cronjob_dom_dow_or,
+            cronjob_timezone_unset,
+        ] {
+            assert!(run(check, &cj("0 0 0 13 * 5", ""), &[]).is_empty());
+            assert!(run(check, &cj("<injected>", ""), &[]).is_empty());
+        }
+    }
+
+    #[test]
+    fn every_minute_variants() {
+        for s in ["* * * * *", "*/1 * * * *", "@every 30s"] {
+            assert_eq!(run(cronjob_every_minute, &cj(s, ""), &[]).len(), 1, "{s}");
+        }
+        for s in ["*/2 * * * *", "50-59/1 * * * *", "@hourly"] {
+            assert!(run(cronjob_every_minute, &cj(s, ""), &[]).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn dom_dow_fields_are_named_with_a_tz_prefix_too() {
+        assert_eq!(
+            run(cronjob_dom_dow_or, &cj("CRON_TZ=UTC 0 0 13 * 5", ""), &[]),
+            [
+                "spec.schedule: schedule `CRON_TZ=UTC 0 0 13 * 5` restricts both day of month (`13`) and day of week (`5`), so it runs on days matching either one, not both"
+            ]
+        );
+        assert!(run(cronjob_dom_dow_or, &cj("0 0 13 * *", ""), &[]).is_empty());
+    }
+
+    #[test]
+    fn time_zone_advice() {
+        assert_eq!(run(cronjob_timezone_unset, &cj("@daily", ""), &[]).len(), 1);
+        assert!(
+            run(
+                cronjob_timezone_unset,
+                &cj("@daily", "  timeZone: Etc/UTC\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        assert!(run(cronjob_timezone_unset, &cj("TZ=UTC 0 2 * * *", ""), &[]).is_empty());
+        assert!(run(cronjob_timezone_unset, &cj("*/5 * * * *", ""), &[]).is_empty());
+    }
+
+    #[test]
+    fn concurrency_policies() {
+        assert_eq!(
+            run(cronjob_concurrency_allow, &cj("0 1 * * *", ""), &[]).len(),
+            1
+        );
+        let replace = cj("0 1 * * *", "  concurrencyPolicy: Replace\n");
+        assert!(run(cronjob_concurrency_allow, &replace, &[]).is_empty());
+        assert_eq!(run(cronjob_concurrency_replace, &replace, &[]).len(), 1);
+    }
+}

@@ -1,0 +1,243 @@
+//! Pod hygiene that bites Jobs: resource requests, and containers that never exit.
+
+use super::common::container_name;
+use crate::object::{Field, Target};
+use crate::rule::{Ctx, Diagnostic};
+
+/// A container without a memory request (explicit, or implied by a memory limit): under node
+/// memory pressure its pod is among the first evicted, and each eviction spends a retry.
+pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for container in ctx.object.all_containers() {
+        let name = container_name(&container);
+        let Some(resources) = container.child_some("resources") else {
+            out.push(Diagnostic::new(
+                container.missing("resources"),
+                format!("container {name} sets no resource requests"),
+            ));
+            continue;
+        };
+        let has = |map: &str, key: &str| {
+            resources
+                .child_some(map)
+                .is_some_and(|m| m.node.get_some(key).is_some())
+        };
+        if has("requests", "memory") || has("limits", "memory") {
+            continue;
+        }
+        let requests = resources.child_some("requests");
+        let nothing = requests.as_ref().is_none_or(empty_map)
+            && resources
+                .child_some("limits")
+                .as_ref()
+                .is_none_or(empty_map);
+        let (target, message) = match requests {
+            Some(requests) => (
+                Target {
+                    path: requests.path.key("memory"),
+                    span: requests.key_target().span,
+                },
+                format!("container {name} sets no memory request"),
+            ),
+            None => (
+                resources.missing("requests"),
+                if nothing {
+                    format!("container {name} sets no resource requests")
+                } else {
+                    format!("container {name} sets no memory request")
+                },
+            ),
+        };
+        out.push(Diagnostic::new(target, message));
+    }
+}
+
+fn empty_map(field: &Field<'_>) -> bool {
+    field.node.as_map().is_none_or(<[_]>::is_empty)
+}
+
+/// A regular container, beside others, that never exits: a proxy or a log follower.
+pub fn sidecar_blocks_completion(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let containers = ctx.object.containers();
+    if containers.len() < 2 {
+        return;
+    }
+    let names = ctx.param_strs("names");
+    let images = ctx.param_strs("images");
+    let commands = ctx.param_strs("commands");
+    for container in &containers {
+        let name = container.node.get("name").and_then(|n| n.as_str());
+        let image = container.node.get("image").and_then(|n| n.as_str());
+        let reason = if let Some(n) = name.filter(|n| names.contains(n)) {
+            Some(format!("`{n}` is a proxy that never exits"))
+        } else if let Some(i) = image.filter(|i| images.iter().any(|p| repository_is(i, p))) {
+            Some(format!("image `{i}` is a proxy that never exits"))
+        } else {
+            let line = command_line(container);
+            commands
+                .iter()
+                .find(|c| contains_words(&line, c))
+                .map(|c| format!("`{c}` never exits"))
+        };
+        let Some(reason) = reason else {
+            continue;
+        };
+        let target = container
+            .child_some("name")
+            .map_or_else(|| container.key_target(), |n| n.target());
+        out.push(Diagnostic::new(
+            target,
+            format!(
+                "container {}: {reason}, so the pod and the Job never complete",
+                container_name(container)
+            ),
+        ));
+    }
+}
+
+/// True when the image's repository (without registry host, tag or digest) is `repo` or ends
+/// with `/repo`.
+fn repository_is(image: &str, repo: &str) -> bool {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let (head, last) = without_digest
+        .rsplit_once('/')
+        .map_or(("", without_digest), |(h, l)| (h, l));
+    let last = last.split(':').next().unwrap_or(last);
+    let repository = if head.is_empty() {
+        last.to_owned()
+    } else {
+        format!("{head}/{last}")
+    };
+    repository == repo || repository.ends_with(&format!("/{repo}"))
+}
+
+/// command and args joined by spaces.
+fn command_line(container: &Field<'_>) -> String {
+    ["command", "args"]
+        .iter()
+        .filter_map(|k| container.node.get(k).and_then(|n| n.as_seq()))
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True when `needle`'s words appear in `haystack` in order, separated only by whitespace.
+fn contains_words(haystack: &str, needle: &str) -> bool {
+    let words: Vec<&str> = haystack
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '\'' | '"'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let needle: Vec<&str> = needle.split_whitespace().collect();
+    !needle.is_empty() && words.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories() {
+        assert!(repository_is(
+            "docker.io/istio/proxyv2:1.20.0",
+            "istio/proxyv2"
+        ));
+        assert!(repository_is(
+            "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0",
+            "cloud-sql-proxy"
+        ));
+        assert!(repository_is(
+            "envoyproxy/envoy@sha256:ab",
+            "envoyproxy/envoy"
+        ));
+        assert!(repository_is(
+            "localhost:5000/envoyproxy/envoy:v1",
+            "envoyproxy/envoy"
+        ));
+        assert!(!repository_is("example/not-envoy:1", "envoy"));
+        assert!(!repository_is("registry:5000", "5000"));
+    }
+
+    #[test]
+    fn words() {
+        assert!(contains_words("sh -c tail -F /opt/logs.txt", "tail -F"));
+        assert!(contains_words("sh -c 'sleep infinity'", "sleep infinity"));
+        assert!(contains_words("run; tail -f x", "tail -f"));
+        assert!(!contains_words("sh -c echo tail -fast", "tail -f"));
+        assert!(!contains_words("sleep 10", "sleep infinity"));
+    }
+
+    use crate::checks::common::testing::run;
+    use serde_json::json;
+
+    fn pod(containers: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n{containers}"
+        )
+    }
+
+    #[test]
+    fn memory_requests_explicit_or_implied() {
+        let limit_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            limits: {memory: 1Gi}\n",
+        );
+        assert!(run(resources_missing, &limit_only, &[]).is_empty());
+        let cpu_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            requests: {cpu: 1}\n            limits: {cpu: 2}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &cpu_only, &[]),
+            [
+                "spec.template.spec.containers[0].resources.requests[memory]: container `a` sets no memory request"
+            ]
+        );
+        let gpu_only = pod(
+            "      containers:\n        - name: a\n          resources:\n            limits: {nvidia.com/gpu: 1}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &gpu_only, &[]),
+            [
+                "spec.template.spec.containers[0].resources.requests: container `a` sets no memory request"
+            ]
+        );
+        let init = pod(
+            "      initContainers:\n        - name: i\n      containers:\n        - name: a\n          resources: {requests: {memory: 1Gi}}\n",
+        );
+        assert_eq!(
+            run(resources_missing, &init, &[]),
+            [
+                "spec.template.spec.initContainers[0].resources: container `i` sets no resource requests"
+            ]
+        );
+    }
+
+    fn params() -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("names", json!(["istio-proxy"])),
+            ("images", json!(["cloud-sql-proxy"])),
+            ("commands", json!(["tail -f", "sleep infinity"])),
+        ]
+    }
+
+    #[test]
+    fn never_ending_second_containers() {
+        let alone = pod(
+            "      containers:\n        - name: a\n          command: [sh, -c, 'tail -f /dev/null']\n",
+        );
+        assert!(run(sidecar_blocks_completion, &alone, &params()).is_empty());
+        let two = pod(
+            "      containers:\n        - name: main\n          image: app:1\n        - name: istio-proxy\n          image: docker.io/istio/proxyv2:1.20\n        - name: db\n          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.1\n        - name: wait\n          image: busybox\n          args: [sleep, infinity]\n",
+        );
+        assert_eq!(
+            run(sidecar_blocks_completion, &two, &params()),
+            [
+                "spec.template.spec.containers[1].name: container `istio-proxy`: `istio-proxy` is a proxy that never exits, so the pod and the Job never complete",
+                "spec.template.spec.containers[2].name: container `db`: image `gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.1` is a proxy that never exits, so the pod and the Job never complete",
+                "spec.template.spec.containers[3].name: container `wait`: `sleep infinity` never exits, so the pod and the Job never complete",
+            ]
+        );
+        let native = pod(
+            "      initContainers:\n        - name: istio-proxy\n          restartPolicy: Always\n      containers:\n        - name: main\n        - name: other\n",
+        );
+        assert!(run(sidecar_blocks_completion, &native, &params()).is_empty());
+    }
+}

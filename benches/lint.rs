@@ -12,7 +12,8 @@ use joblint::{Catalog, Linter};
 
 fn linter() -> Linter {
     let catalog = Arc::new(Catalog::builtin().expect("rules load"));
-    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("defaults");
+    let settings =
+        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("defaults");
     Linter::new(catalog, settings)
 }
 
@@ -22,12 +23,20 @@ fn corpus() -> Vec<Source> {
         .expect("corpus")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
         .collect();
     files.sort();
     files
         .into_iter()
-        .map(|p| Source::new(p.display().to_string(), std::fs::read_to_string(&p).unwrap_or_default()))
+        .map(|p| {
+            Source::new(
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap_or_default(),
+            )
+        })
         .collect()
 }
 

@@ -142,8 +142,9 @@ fn restart_always_example_is_an_error() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bad/job-restart-always.yaml");
     let (_, report) = lint(&linter, &path);
     assert!(
-        report.findings.iter().any(|f| {
-            f.rule == "restart-policy-invalid" && f.severity == joblint::Severity::Error
-        })
+        report
+            .findings
+            .iter()
+            .any(|f| { f.rule == "api-restart-policy" && f.severity == joblint::Severity::Error })
     );
 }

@@ -37,5 +37,8 @@ fn readme_commands_exist() {
     assert!(readme.contains("scripts/test.sh"));
     assert!(root.join("scripts/test.sh").is_file());
     let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
-    assert!(ci.contains("scripts/test.sh"), ".ci/run must call the README's test command");
+    assert!(
+        ci.contains("scripts/test.sh"),
+        ".ci/run must call the README's test command"
+    );
 }

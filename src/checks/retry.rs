@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(
             run(immutable_template_reapply, &job("", ""), &[]),
             [
-                "metadata.name: Job `j` has a fixed name, so applying it again with a changed pod template fails: spec.template of a Job is immutable"
+                "metadata.name: the Job `j` has a fixed name, so applying it again with a changed pod template fails: spec.template of a Job is immutable"
             ]
         );
         let argo =

@@ -74,9 +74,11 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
         return;
     };
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    // The core group ("v1") serves no Job: such a manifest is a Job with a wrong apiVersion, which
+    // the api rules report. Other groups' Jobs (Volcano, Kueue, ...) are other kinds.
     let kind = match (group, kind) {
-        ("batch", "Job") => Kind::Job,
-        ("batch", "CronJob") => Kind::CronJob,
+        ("batch" | "", "Job") => Kind::Job,
+        ("batch" | "", "CronJob") => Kind::CronJob,
         _ => {
             out.other += 1;
             return;

@@ -221,46 +221,33 @@ impl<'a> Field<'a> {
 
     /// The entries of a mapping, as `[key]` children (for labels, annotations, maps of values).
     pub fn entries(&self) -> Vec<(String, Field<'a>)> {
-        match &self.node.value {
-            Value::Map(entries) => entries
-                .iter()
-                .filter_map(|e| {
-                    let key = e.key.key_string()?;
-                    let path = self.path.key(&key);
-                    Some((
-                        key,
-                        Field {
-                            node: &e.value,
-                            key: Some(&e.key),
-                            path,
-                        },
-                    ))
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.children(|path, key| path.key(key))
     }
 
     /// The fields of a structured object, as `.name` children.
     pub fn fields(&self) -> Vec<(String, Field<'a>)> {
-        match &self.node.value {
-            Value::Map(entries) => entries
-                .iter()
-                .filter_map(|e| {
-                    let key = e.key.key_string()?;
-                    let path = self.path.field(&key);
-                    Some((
-                        key,
-                        Field {
-                            node: &e.value,
-                            key: Some(&e.key),
-                            path,
-                        },
-                    ))
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.children(|path, key| path.field(key))
+    }
+
+    fn children(&self, step: impl Fn(&FieldPath, &str) -> FieldPath) -> Vec<(String, Field<'a>)> {
+        let Value::Map(entries) = &self.node.value else {
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|e| {
+                let key = e.key.key_string()?;
+                let path = step(&self.path, &key);
+                Some((
+                    key,
+                    Field {
+                        node: &e.value,
+                        key: Some(&e.key),
+                        path,
+                    },
+                ))
+            })
+            .collect()
     }
 
     pub fn str(&self) -> Option<&'a str> {

@@ -221,7 +221,7 @@ fn first_sentence(text: &str) -> String {
         text[i + 2..]
             .chars()
             .next()
-            .is_some_and(|c| c.is_uppercase() || c == '`')
+            .is_some_and(char::is_uppercase)
     });
     match end {
         Some(i) => text[..=i].to_owned(),

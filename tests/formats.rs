@@ -10,6 +10,7 @@
 //! Tests that need helm or kubectl fail under CI=true when the tool is missing, and print
 //! "SKIPPED" otherwise.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -87,7 +88,9 @@ fn tool(name: &str, env_var: &str, test: &str) -> Option<PathBuf> {
                 "{test}: {name} not found (CI=true): run scripts/fetch-tools.sh or set {env_var}"
             );
         }
-        eprintln!(
+        // Written to stderr directly: the test harness captures eprintln! of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {test}: {name} not found (run scripts/fetch-tools.sh or set {env_var})"
         );
     }
@@ -726,4 +729,27 @@ fn explain_points_to_the_rule_page() {
         "Online: {}/restart-policy-on-failure.md\n",
         joblint::docs::RULE_DOCS_BASE_URL
     )));
+}
+
+#[test]
+fn suppressed_findings_are_sarif_suppressions() {
+    let dir = scratch("suppressed");
+    let text = std::fs::read_to_string(root().join(JOBS)).unwrap().replace(
+        "      restartPolicy: OnFailure\n",
+        "      # joblint-ignore: restart-policy-on-failure retried by the caller\n      restartPolicy: OnFailure\n",
+    );
+    std::fs::write(dir.join("jobs.yaml"), text).unwrap();
+    let out = joblint_in(&dir, &["lint", "--format", "sarif", "jobs.yaml"], &[]);
+    let log = json(&out);
+    assert_valid_sarif(&log);
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "restart-policy-on-failure");
+    assert_eq!(result["suppressions"][0]["kind"], "inSource");
+    // The other formats leave it out.
+    let out = joblint_in(&dir, &["lint", "--format", "github", "jobs.yaml"], &[]);
+    assert!(
+        !stdout(&out).contains("restart-policy-on-failure"),
+        "{}",
+        stdout(&out)
+    );
 }

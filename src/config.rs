@@ -459,6 +459,19 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Turns off every rule not in `ids` (`--only`).
+    pub fn restrict_to(&mut self, catalog: &Catalog, ids: &[String]) -> Result<(), String> {
+        if let Some(unknown) = ids.iter().find(|id| !self.rules.contains_key(*id)) {
+            return Err(unknown_rule(catalog, unknown));
+        }
+        for (id, state) in &mut self.rules {
+            state.enabled = ids.contains(id);
+        }
+        Ok(())
+    }
+}
+
 fn unknown_rule(catalog: &Catalog, id: &str) -> String {
     let suggestion = catalog
         .rules()

@@ -5,6 +5,14 @@ use std::fmt::Write;
 
 use crate::rule::{Catalog, CheckSpec, Rule};
 
+/// Where the rule pages (docs/rules/<id>.md) are published: the one place the URL is written.
+pub const RULE_DOCS_BASE_URL: &str = "https://github.com/joblint/joblint/blob/main/docs/rules";
+
+/// The published page of a built-in rule.
+pub fn rule_url(id: &str) -> String {
+    format!("{RULE_DOCS_BASE_URL}/{id}.md")
+}
+
 /// The README rule table (between the `<!-- rules:start -->` and `<!-- rules:end -->` markers).
 pub fn rule_table(catalog: &Catalog) -> String {
     let mut out =

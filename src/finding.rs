@@ -199,6 +199,8 @@ pub struct FileReport {
     pub objects: usize,
     /// Objects of other kinds, counted and skipped.
     pub other_objects: usize,
+    /// The Jobs and CronJobs linted, in document order (JUnit lists each as a test case).
+    pub linted: Vec<ObjectRef>,
     /// Findings, suppressed ones included, sorted by position.
     pub findings: Vec<Finding>,
     pub input_errors: Vec<InputError>,

@@ -96,6 +96,7 @@ impl Linter {
         report.other_objects = recognised.other;
         for object in &recognised.objects {
             let template = templates.get(&object.document).cloned();
+            report.linted.push(ObjectRef::new(object, template.clone()));
             self.lint_object(source, object, template, &comments, &mut report.findings);
         }
         report.findings.sort_by(|a, b| {

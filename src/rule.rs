@@ -217,12 +217,10 @@ fn first_sentence(text: &str) -> String {
     let text = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
     let text = text.trim();
     // A sentence ends at ". " followed by a capital letter (so "e.g. this" does not end one).
-    let end = text.match_indices(". ").map(|(i, _)| i).find(|&i| {
-        text[i + 2..]
-            .chars()
-            .next()
-            .is_some_and(char::is_uppercase)
-    });
+    let end = text
+        .match_indices(". ")
+        .map(|(i, _)| i)
+        .find(|&i| text[i + 2..].chars().next().is_some_and(char::is_uppercase));
     match end {
         Some(i) => text[..=i].to_owned(),
         None => text.to_owned(),

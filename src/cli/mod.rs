@@ -1,6 +1,7 @@
 //! Command-line adapter: argument definitions (clap) and the commands, each a thin layer over the
 //! library. Arguments are validated without I/O first, then turned into runtime objects.
 
+mod generate;
 mod lint;
 
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint Job and CronJob manifests (files, directories, `-` for stdin).
-    Lint(LintArgs),
+    Lint(Box<LintArgs>),
     /// List the rule catalogue.
     Rules {
         /// Output format.
@@ -43,6 +44,14 @@ pub enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print a shell completion script (e.g. `joblint completions bash > /etc/bash_completion.d/joblint`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; `joblint man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +84,9 @@ pub struct EngineArgs {
     /// Disable a rule (repeatable, or comma-separated).
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub disable: Vec<String>,
+    /// Run only these rules (repeatable, or comma-separated); everything else is off.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Kubernetes version whose API server is modelled.
     #[arg(long, value_name = "VERSION", value_parser = parse_kube_version)]
     pub kube_version: Option<KubeVersion>,
@@ -83,14 +95,27 @@ pub struct EngineArgs {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files or directories to lint; `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH", required_unless_present_any = ["helm", "kustomize"])]
     pub paths: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Output format: human, json, sarif, junit, github or gitlab [default: human]. Repeatable:
+    /// `FORMAT=FILE` writes that format to FILE, so one run can write several
+    /// (`--format human --format sarif=joblint.sarif`); at most one format goes to stdout.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_target)]
+    pub formats: Vec<FormatTarget>,
+    /// Write the format that would go to stdout to FILE instead.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Render a Helm chart with `helm template` and lint the result (repeatable). helm is taken
+    /// from JOBLINT_HELM, PATH or ./.tools/bin.
+    #[arg(long, value_name = "CHART_DIR")]
+    pub helm: Vec<PathBuf>,
+    /// A values file for `--helm` (repeatable, passed on as `helm template --values FILE`).
+    #[arg(long = "values", short = 'f', value_name = "FILE", requires = "helm")]
+    pub values: Vec<PathBuf>,
+    /// Build a kustomization with `kubectl kustomize` and lint the result (repeatable). kubectl
+    /// is taken from JOBLINT_KUBECTL, PATH or ./.tools/bin.
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Vec<PathBuf>,
     /// Lowest severity that fails the run (exit 1) [default: warning, or `fail-on` in the config].
     #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
@@ -108,6 +133,29 @@ pub struct LintArgs {
 pub enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Gitlab,
+}
+
+/// A `--format` value: the format and, with `FORMAT=FILE`, the file it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatTarget {
+    pub format: OutputFormat,
+    pub file: Option<PathBuf>,
+}
+
+fn parse_format_target(s: &str) -> Result<FormatTarget, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((_, "")) => return Err(format!("`{s}`: no file after `=`")),
+        Some((name, file)) => (name, Some(PathBuf::from(file))),
+        None => (s, None),
+    };
+    let format = OutputFormat::from_str(name, true).map_err(|_| {
+        format!("unknown format `{name}` (expected human, json, sarif, junit, github or gitlab)")
+    })?;
+    Ok(FormatTarget { format, file })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,9 +193,11 @@ impl From<Outcome> for ExitCode {
 
 pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Lint(args) => lint::run(args),
+        Command::Lint(args) => lint::run(*args),
         Command::Rules { format } => lint::list_rules(format),
         Command::Explain { rule } => lint::explain(&rule),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man => generate::man(),
         Command::Config(ConfigCommand::Schema) => {
             let catalog = Catalog::builtin()?;
             let schema = config::schema(&catalog);
@@ -191,7 +241,7 @@ impl EngineArgs {
         {
             catalog.add_dir(&dir)?;
         }
-        let settings = Settings::resolve(
+        let mut settings = Settings::resolve(
             &catalog,
             &config,
             &self.enable,
@@ -199,6 +249,11 @@ impl EngineArgs {
             self.kube_version,
         )
         .map_err(anyhow::Error::msg)?;
+        if !self.only.is_empty() {
+            settings
+                .restrict_to(&catalog, &self.only)
+                .map_err(anyhow::Error::msg)?;
+        }
         Ok(Engine {
             linter: Linter::new(Arc::new(catalog), settings),
             config,

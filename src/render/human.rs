@@ -56,6 +56,9 @@ fn diagnostic(f: &Finding) -> Diagnostic<()> {
         labels.push(Label::secondary((), l.location.span.clone()).with_message(&l.message));
     }
     let mut notes = Vec::new();
+    if let Some(template) = &f.object.template {
+        notes.push(format!("template: {template}"));
+    }
     if let Some(why) = &f.why {
         notes.push(format!("why: {why}"));
     }

@@ -1,7 +1,12 @@
 //! Renderers: turn findings into what users and tools read. Rules never format output.
 
+pub mod ci;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::finding::{FileReport, Summary};
 

@@ -50,7 +50,12 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         others.push((*format, plain_writer(dest.as_deref())?));
     }
 
-    let mut report = RunReport::default();
+    // Human output is written file by file; only the machine formats need the findings kept
+    // (never the sources), so memory stays flat with the number of files.
+    let mut report = RunReport {
+        keep_files: !others.is_empty(),
+        ..RunReport::default()
+    };
     for error in missing {
         let file = joblint::finding::FileReport {
             file: error.file.clone(),

@@ -130,6 +130,7 @@ impl Linter {
                 object,
                 params: &state.params,
                 kube_version: self.settings.kube_version,
+                source,
             };
             for diag in rule.run(&ctx) {
                 let location = Location::new(source, diag.target.span.clone());

@@ -4,6 +4,7 @@
 use crate::rule::{Ctx, Diagnostic};
 
 mod restart;
+mod schema;
 
 /// A check: looks at one object and pushes what it finds.
 pub type CheckFn = fn(&Ctx<'_, '_>, &mut Vec<Diagnostic>);
@@ -15,6 +16,11 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
         "restart-policy-on-failure",
         restart::restart_policy_on_failure,
     ),
+    ("schema-unknown-field", schema::unknown_field),
+    ("schema-wrong-type", schema::wrong_type),
+    ("schema-yaml11-coercion", schema::yaml11_coercion),
+    ("schema-duplicate-key", schema::duplicate_key),
+    ("schema-required-field", schema::required_field),
 ];
 
 pub fn builtin(id: &str) -> Option<CheckFn> {

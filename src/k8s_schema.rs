@@ -91,8 +91,8 @@ pub struct Model {
     pub cron_job: TyId,
     /// A [`Ty::Any`], for walking what has no (or the wrong) type.
     pub any: TyId,
-    job_places: Places,
-    cron_job_places: Places,
+    /// Built on the first unknown field: most runs never need it.
+    places: OnceLock<[Places; 2]>,
 }
 
 /// Field name → the parent paths (`spec.template.spec`) where the name is a field, shallowest
@@ -223,15 +223,12 @@ impl Model {
         let cron_job = compiler.compile(&cron_job, None);
         let any = compiler.any();
         let types = compiler.types;
-        let job_places = Places::collect(&types, job);
-        let cron_job_places = Places::collect(&types, cron_job);
         Model {
             types,
             job,
             cron_job,
             any,
-            job_places,
-            cron_job_places,
+            places: OnceLock::new(),
         }
     }
 
@@ -255,9 +252,15 @@ impl Model {
     /// list items) with the name as spelled there, shallowest first; exact matches before matches
     /// that ignore case.
     pub fn places_of(&self, kind: Kind, name: &str) -> Vec<(&str, &str)> {
+        let [job, cron_job] = self.places.get_or_init(|| {
+            [
+                Places::collect(&self.types, self.job),
+                Places::collect(&self.types, self.cron_job),
+            ]
+        });
         let places = match kind {
-            Kind::Job => &self.job_places,
-            Kind::CronJob => &self.cron_job_places,
+            Kind::Job => job,
+            Kind::CronJob => cron_job,
         };
         let mut out: Vec<(&str, &str)> = places
             .exact

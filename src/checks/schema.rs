@@ -504,7 +504,7 @@ fn describe(ty: &Ty) -> String {
         Ty::IntOrString => "an integer or a string".into(),
         Ty::Quantity => "a quantity (a string such as 500m or 1Gi, or a number)".into(),
         Ty::Object(o) => format!("an object ({})", o.name),
-        Ty::Map(_) => "a map".into(),
+        Ty::Map(_) => "a map (key: value entries)".into(),
         Ty::List(_) => "a list".into(),
     }
 }

@@ -268,3 +268,45 @@ fn defaulted_and_unchecked_fields_are_not_required() {
         .collect();
     assert!(schema.is_empty(), "{schema:?}");
 }
+
+#[test]
+fn duplicates_in_large_mappings_are_found_in_linear_time() {
+    // 20 000 labels (the hashed path), one key three times: two findings, each pointing back at
+    // the first occurrence, and the value walked is the last one.
+    let mut text =
+        String::from("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: big\n  labels:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("    k{i}: v\n"));
+    }
+    text.push_str("    k7: \"x\"\n    k7: yes\n");
+    text.push_str("spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: a, image: b}]\n");
+    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
+    let settings =
+        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
+    let started = std::time::Instant::now();
+    let report = Linter::new(catalog, settings).lint_source(&Source::new("big.yaml", text));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.category == "schema")
+        .map(|f| {
+            format!(
+                "{} {} {}: {}",
+                f.rule, f.location.start.line, f.path, f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "schema-duplicate-key 20006 metadata.labels[k7]: mapping key `k7` is already defined at line 13",
+            "schema-duplicate-key 20007 metadata.labels[k7]: mapping key `k7` is already defined at line 13",
+            "schema-yaml11-coercion 20007 metadata.labels[k7]: `yes` is read as the boolean true by kubectl (YAML 1.1); quote it: \"yes\"",
+        ]
+    );
+}

@@ -6,6 +6,7 @@
 //! work that only one rule needs (suggestions, the source text) is done only for that rule.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::k8s_schema::{IntWidth, Model, ObjectTy, Ty, TyId, model};
 use crate::object::{Field, Kind, Target};
@@ -185,14 +186,12 @@ impl<'a> Walker<'_, 'a> {
         ty_of: impl Fn(&str) -> Option<TyId>,
         fields: bool,
     ) {
+        let occurrences = occurrences(entries, |_| true);
         for (i, entry) in entries.iter().enumerate() {
             let Some(name) = key_name(&entry.key) else {
                 continue;
             };
-            let shadowed = entries[i + 1..]
-                .iter()
-                .any(|e| key_name(&e.key).as_deref() == Some(&*name));
-            if shadowed {
+            if occurrences.later.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let Some(ty) = ty_of(&name) else {
@@ -213,6 +212,7 @@ impl<'a> Walker<'_, 'a> {
         // explicit keys may override, or from an alias (reported where the anchor is defined).
         let own =
             |e: &Entry| e.key.span.start >= node.span.start && e.key.span.end <= node.span.end;
+        let occurrences = occurrences(entries, own);
         for (i, entry) in entries.iter().enumerate() {
             if !own(entry) {
                 continue;
@@ -220,10 +220,8 @@ impl<'a> Walker<'_, 'a> {
             let Some(name) = key_name(&entry.key) else {
                 continue;
             };
-            let first = entries[..i]
-                .iter()
-                .find(|e| own(e) && key_name(&e.key).as_deref() == Some(&*name));
-            let Some(first) = first else {
+            let earlier = occurrences.earlier.get(i).copied().flatten();
+            let Some(first) = earlier.and_then(|f| entries.get(f)) else {
                 continue;
             };
             let path = self.field_path();
@@ -466,6 +464,47 @@ fn best_place<'m>(places: Vec<(&'m str, &'m str)>, here: &str) -> Option<(&'m st
     below.or(above).or(shallow).copied()
 }
 
+/// Where each entry's key occurs again among the entries that `keep` accepts: the first
+/// earlier occurrence, and whether a later one exists. Quadratic only for small mappings, so a
+/// huge one costs no more than its size.
+struct Occurrences {
+    earlier: Vec<Option<usize>>,
+    later: Vec<bool>,
+}
+
+fn occurrences(entries: &[Entry], keep: impl Fn(&Entry) -> bool) -> Occurrences {
+    let names: Vec<Option<Cow<'_, str>>> = entries
+        .iter()
+        .map(|e| if keep(e) { key_name(&e.key) } else { None })
+        .collect();
+    let mut out = Occurrences {
+        earlier: vec![None; entries.len()],
+        later: vec![false; entries.len()],
+    };
+    if entries.len() <= 16 {
+        for (i, name) in names.iter().enumerate() {
+            let Some(name) = name else { continue };
+            out.earlier[i] = names[..i].iter().position(|n| n.as_ref() == Some(name));
+            out.later[i] = names[i + 1..].iter().any(|n| n.as_ref() == Some(name));
+        }
+        return out;
+    }
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        if let Some(name) = name {
+            first.entry(name).or_insert(i);
+            last.insert(name, i);
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        let Some(name) = name else { continue };
+        out.earlier[i] = first.get(&**name).copied().filter(|&f| f < i);
+        out.later[i] = last.get(&**name).is_some_and(|&l| l > i);
+    }
+    out
+}
+
 /// The name a mapping key has in JSON; None for collection keys.
 fn key_name(key: &Node) -> Option<Cow<'_, str>> {
     match &key.value {
@@ -476,6 +515,9 @@ fn key_name(key: &Node) -> Option<Cow<'_, str>> {
 
 /// The known field closest in spelling, if it is close enough to be a typo.
 fn closest<'o>(object: &'o ObjectTy, name: &str) -> Option<&'o str> {
+    if name.len() > 64 {
+        return None;
+    }
     let allowed = match name.chars().count() {
         0..=4 => 1,
         5..=10 => 2,

@@ -310,3 +310,29 @@ fn duplicates_in_large_mappings_are_found_in_linear_time() {
         ]
     );
 }
+
+#[test]
+fn a_boolean_key_says_how_it_was_read() {
+    let text = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: a\n          image: b\n          y: 1\n";
+    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
+    let settings =
+        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
+    let report = Linter::new(catalog, settings).lint_source(&Source::new("t.yaml", text));
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.category == "schema")
+        .map(|f| {
+            format!(
+                "{} {}:{} {}: {}",
+                f.rule, f.location.start.line, f.location.start.column, f.path, f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "schema-unknown-field 11:11 spec.template.spec.containers[0].true: unknown field `true` in Container (the key `y` is read as the boolean true)"
+        ]
+    );
+}

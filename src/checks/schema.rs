@@ -256,7 +256,15 @@ impl<'a> Walker<'_, 'a> {
             span: key.span.clone(),
         };
         let here = self.pattern();
-        let text = format!("unknown field `{name}` in {}", object.name);
+        let mut text = format!("unknown field `{name}` in {}", object.name);
+        if !matches!(key.value, Value::Str(_)) {
+            // `y:` or `on:` as a key: YAML 1.1 reads it as a boolean, and JSON spells it "true".
+            text = format!(
+                "{text} (the key `{}` is read as {})",
+                self.text(key),
+                found(key)
+            );
+        }
         // Same name, other case, here; else the name elsewhere; else a close spelling here.
         let case = object
             .fields

@@ -4,7 +4,9 @@ use std::{env, fs, path::Path};
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time, not compiled in: a build script binary can be reused for another checkout.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("rules");
     let mut files: Vec<_> = fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(Result::ok)

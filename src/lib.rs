@@ -12,6 +12,7 @@ pub mod cron;
 pub mod docs;
 pub mod finding;
 pub mod input;
+pub mod k8s_schema;
 pub mod lint;
 pub mod object;
 pub mod path;

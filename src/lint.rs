@@ -131,6 +131,7 @@ impl Linter {
                 object,
                 params: &state.params,
                 kube_version: self.settings.kube_version,
+                source,
             };
             for diag in rule.run(&ctx) {
                 let location = Location::new(source, diag.target.span.clone());
@@ -167,16 +168,24 @@ impl Linter {
     }
 }
 
-/// Where an API-parity error and a catalogue rule report the same field of an object, the
-/// problem is reported once, as the API error.
+/// One problem, one finding: where several rules report the same field of an object, only the
+/// most authoritative family speaks. The API server's own validation (`api`) comes first, then
+/// its structural checks (`schema`), then the catalogue; rules of one family all stay.
 fn dedup_same_problem(findings: &mut Vec<Finding>) {
-    let is_parity = |f: &Finding| f.category == "api" || f.category == "schema";
-    let parity_paths: BTreeSet<String> = findings
-        .iter()
-        .filter(|f| is_parity(f))
-        .map(|f| f.path.clone())
-        .collect();
-    findings.retain(|f| is_parity(f) || !parity_paths.contains(&f.path));
+    fn rank(f: &Finding) -> u8 {
+        match f.category.as_str() {
+            "api" => 0,
+            "schema" => 1,
+            _ => 2,
+        }
+    }
+    let mut best: BTreeMap<&str, u8> = BTreeMap::new();
+    for f in findings.iter() {
+        let r = best.entry(f.path.as_str()).or_insert(u8::MAX);
+        *r = (*r).min(rank(f));
+    }
+    let best: BTreeMap<String, u8> = best.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    findings.retain(|f| best.get(&f.path).is_none_or(|&r| rank(f) == r));
 }
 
 /// The rule ids listed in `joblint.dev/ignore` annotations of the object and its pod template,

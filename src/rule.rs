@@ -12,6 +12,7 @@ use crate::checks::{self, CheckFn};
 use crate::config::KubeVersion;
 use crate::finding::Severity;
 use crate::object::{Field, Kind, Object, Target};
+use crate::source::Source;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -137,6 +138,8 @@ pub struct Ctx<'o, 'a> {
     pub object: &'o Object<'a>,
     pub params: &'o BTreeMap<String, serde_json::Value>,
     pub kube_version: KubeVersion,
+    /// The text the object was read from (for checks that look at how a value was written).
+    pub source: &'o Source,
 }
 
 impl<'o, 'a> Ctx<'o, 'a> {

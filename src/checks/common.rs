@@ -153,6 +153,7 @@ pub mod testing {
                 object,
                 params: &params,
                 kube_version: KubeVersion::default(),
+                source: &source,
             };
             check(&ctx, &mut out);
         }

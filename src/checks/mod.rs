@@ -5,6 +5,7 @@ use crate::rule::{Ctx, Diagnostic};
 
 mod api;
 mod restart;
+mod schema;
 
 mod backoff;
 mod common;
@@ -100,6 +101,11 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
     ("api-cronjob-time-zone", api::api_cronjob_time_zone),
     ("api-cronjob-fields", api::api_cronjob_fields),
     ("api-removed-version", api::api_removed_version),
+    ("schema-unknown-field", schema::unknown_field),
+    ("schema-wrong-type", schema::wrong_type),
+    ("schema-yaml11-coercion", schema::yaml11_coercion),
+    ("schema-duplicate-key", schema::duplicate_key),
+    ("schema-required-field", schema::required_field),
 ];
 
 pub fn builtin(id: &str) -> Option<CheckFn> {

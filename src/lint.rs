@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
 use crate::object::{Kind, Object, recognise};
-use crate::rule::{Catalog, Ctx};
+use crate::rule::{Catalog, Ctx, Memo};
 use crate::source::Source;
 use crate::yaml::{self, Node};
 
@@ -120,6 +120,7 @@ impl Linter {
             Vec::new()
         };
         let mut findings = Vec::new();
+        let memo = Memo::default();
         for rule in self.catalog.rules() {
             let Some(state) = self.settings.rules.get(&rule.meta.id) else {
                 continue;
@@ -132,6 +133,7 @@ impl Linter {
                 params: &state.params,
                 kube_version: self.settings.kube_version,
                 source,
+                memo: &memo,
             };
             for diag in rule.run(&ctx) {
                 let location = Location::new(source, diag.target.span.clone());

@@ -133,6 +133,13 @@ impl Diagnostic {
     }
 }
 
+/// Work that several rules of one object share, done by the first rule that needs it.
+#[derive(Default)]
+pub struct Memo {
+    /// Every structural problem of the object (the five `schema-*` rules share one walk).
+    pub(crate) schema: std::cell::OnceCell<Vec<(checks::schema::Problem, Diagnostic)>>,
+}
+
 /// What a check sees: the object, the rule's parameters and the target Kubernetes version.
 pub struct Ctx<'o, 'a> {
     pub object: &'o Object<'a>,
@@ -140,6 +147,8 @@ pub struct Ctx<'o, 'a> {
     pub kube_version: KubeVersion,
     /// The text the object was read from (for checks that look at how a value was written).
     pub source: &'o Source,
+    /// Analyses shared between the rules of this object.
+    pub memo: &'o Memo,
 }
 
 impl<'o, 'a> Ctx<'o, 'a> {

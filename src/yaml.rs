@@ -196,6 +196,7 @@ impl Node {
 pub fn parse(source: &Source) -> Stream {
     let mut builder = Builder {
         source,
+        ascii: source.text.is_ascii(),
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
@@ -229,6 +230,7 @@ pub fn parse(source: &Source) -> Stream {
 
 struct Builder<'s> {
     source: &'s Source,
+    ascii: bool,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
@@ -251,7 +253,12 @@ enum Frame {
 
 impl Builder<'_> {
     fn offset(&self, m: &saphyr_parser::Marker) -> usize {
-        self.source.offset(m.line(), m.col())
+        // The parser counts characters; in ASCII text (most manifests) that is the byte offset.
+        if self.ascii {
+            m.index().min(self.source.text.len())
+        } else {
+            self.source.offset(m.line(), m.col())
+        }
     }
 
     fn span(&self, span: &PSpan) -> Span {

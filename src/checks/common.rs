@@ -154,6 +154,7 @@ pub mod testing {
                 params: &params,
                 kube_version: KubeVersion::default(),
                 source: &source,
+                memo: &crate::rule::Memo::default(),
             };
             check(&ctx, &mut out);
         }

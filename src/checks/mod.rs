@@ -5,7 +5,7 @@ use crate::rule::{Ctx, Diagnostic};
 
 mod api;
 mod restart;
-mod schema;
+pub(crate) mod schema;
 
 mod backoff;
 mod common;

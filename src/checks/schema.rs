@@ -17,31 +17,32 @@ use crate::yaml::{Entry, Node, Value};
 
 /// An unknown or mis-cased field.
 pub fn unknown_field(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    walk(ctx, Problem::UnknownField, out);
+    report(ctx, Problem::UnknownField, out);
 }
 
 /// A value of the wrong type.
 pub fn wrong_type(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    walk(ctx, Problem::WrongType, out);
+    report(ctx, Problem::WrongType, out);
 }
 
 /// A plain scalar that YAML reading turns into a non-string where a string is required.
 pub fn yaml11_coercion(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    walk(ctx, Problem::Coercion, out);
+    report(ctx, Problem::Coercion, out);
 }
 
 /// A key given twice in one mapping.
 pub fn duplicate_key(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    walk(ctx, Problem::DuplicateKey, out);
+    report(ctx, Problem::DuplicateKey, out);
 }
 
 /// A required field that is absent (and not defaulted by the API server).
 pub fn required_field(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    walk(ctx, Problem::Required, out);
+    report(ctx, Problem::Required, out);
 }
 
+/// Which schema rule a problem belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Problem {
+pub(crate) enum Problem {
     UnknownField,
     WrongType,
     Coercion,
@@ -49,17 +50,29 @@ enum Problem {
     Required,
 }
 
-fn walk(ctx: &Ctx<'_, '_>, want: Problem, out: &mut Vec<Diagnostic>) {
+/// The object is walked once (the first schema rule to run does it, the others reuse the
+/// result from [`crate::rule::Memo`]); each rule takes its own kind of problem.
+fn report(ctx: &Ctx<'_, '_>, want: Problem, out: &mut Vec<Diagnostic>) {
+    let all = ctx.memo.schema.get_or_init(|| walk(ctx));
+    out.extend(
+        all.iter()
+            .filter(|(problem, _)| *problem == want)
+            .map(|(_, diag)| diag.clone()),
+    );
+}
+
+fn walk(ctx: &Ctx<'_, '_>) -> Vec<(Problem, Diagnostic)> {
     let model = model();
+    let mut out = Vec::new();
     let mut walker = Walker {
         model,
         kind: ctx.object.kind,
         source: ctx.source,
-        want,
-        out,
+        out: &mut out,
         path: Vec::new(),
     };
     walker.node(ctx.object.root, None, model.root(ctx.object.kind), true);
+    out
 }
 
 /// One step of a field path, kept borrowed until a finding needs the whole path.
@@ -73,17 +86,14 @@ struct Walker<'w, 'a> {
     model: &'static Model,
     kind: Kind,
     source: &'w Source,
-    want: Problem,
-    out: &'w mut Vec<Diagnostic>,
+    out: &'w mut Vec<(Problem, Diagnostic)>,
     path: Vec<Seg<'a>>,
 }
 
 impl<'a> Walker<'_, 'a> {
     fn node(&mut self, node: &'a Node, key: Option<&'a Node>, ty: TyId, root: bool) {
         let model = self.model;
-        if self.want == Problem::DuplicateKey
-            && let Value::Map(entries) = &node.value
-        {
+        if let Value::Map(entries) = &node.value {
             self.duplicates(node, entries, matches!(model.ty(ty), Ty::Object(_)));
         }
         match (model.ty(ty), &node.value) {
@@ -103,8 +113,8 @@ impl<'a> Walker<'_, 'a> {
             }
             (Ty::Any, _) => self.untyped(node),
             (expected, _) => {
-                if let Some(diag) = self.scalar(expected, node) {
-                    self.out.push(diag);
+                if let Some(found) = self.scalar(expected, node) {
+                    self.out.push(found);
                 }
                 // Duplicates are found in values of the wrong type too.
                 self.untyped(node);
@@ -115,9 +125,6 @@ impl<'a> Walker<'_, 'a> {
     /// Walks a subtree that has no type (free-form fields, values of the wrong type), for
     /// duplicate keys only.
     fn untyped(&mut self, node: &'a Node) {
-        if self.want != Problem::DuplicateKey {
-            return;
-        }
         let any = self.model.any;
         match &node.value {
             Value::Map(entries) => self.entries(entries, |_| Some(any), false),
@@ -150,30 +157,29 @@ impl<'a> Walker<'_, 'a> {
             },
             true,
         );
-        if self.want == Problem::UnknownField {
-            for entry in entries {
-                let Some(name) = key_name(&entry.key) else {
-                    continue;
-                };
-                if object.field(&name).is_none() {
-                    let diag = self.unknown(object, &entry.key, &name);
-                    self.out.push(diag);
-                }
+        for entry in entries {
+            let Some(name) = key_name(&entry.key) else {
+                continue;
+            };
+            if object.field(&name).is_none() {
+                let diag = self.unknown(object, &entry.key, &name);
+                self.out.push((Problem::UnknownField, diag));
             }
         }
-        if self.want == Problem::Required {
-            for name in &object.required {
-                if node.get_some(name).is_none() {
-                    let field = Field {
-                        node,
-                        key,
-                        path: self.field_path(),
-                    };
-                    self.out.push(Diagnostic::new(
+        for name in &object.required {
+            if node.get_some(name).is_none() {
+                let field = Field {
+                    node,
+                    key,
+                    path: self.field_path(),
+                };
+                self.out.push((
+                    Problem::Required,
+                    Diagnostic::new(
                         field.missing(name),
                         format!("required field `{name}` is missing in {}", object.name),
-                    ));
-                }
+                    ),
+                ));
             }
         }
     }
@@ -231,7 +237,8 @@ impl<'a> Walker<'_, 'a> {
                 path.key(&name)
             };
             let first_line = self.source.line_col(first.key.span.start).line;
-            self.out.push(
+            self.out.push((
+                Problem::DuplicateKey,
                 Diagnostic::new(
                     Target {
                         path: path.clone(),
@@ -246,7 +253,7 @@ impl<'a> Walker<'_, 'a> {
                     },
                     format!("`{name}` first defined here"),
                 ),
-            );
+            ));
         }
     }
 
@@ -292,23 +299,22 @@ impl<'a> Walker<'_, 'a> {
     }
 
     /// A scalar, or a collection where a scalar belongs.
-    fn scalar(&self, expected: &Ty, node: &Node) -> Option<Diagnostic> {
+    fn scalar(&self, expected: &Ty, node: &Node) -> Option<(Problem, Diagnostic)> {
         let wrong = |found: String| {
-            (self.want == Problem::WrongType).then(|| {
-                Diagnostic::new(
-                    self.target(node),
-                    format!("found {found} where {} is expected", describe(expected)),
-                )
-            })
+            Some(Diagnostic::new(
+                self.target(node),
+                format!("found {found} where {} is expected", describe(expected)),
+            ))
         };
+        let wrong_type = |d: Option<Diagnostic>| d.map(|d| (Problem::WrongType, d));
         match (expected, &node.value) {
             (Ty::Str { .. }, Value::Str(_))
             | (Ty::Bool, Value::Bool(_))
             | (Ty::Number | Ty::Quantity, Value::Int(_))
             | (Ty::IntOrString | Ty::Quantity, Value::Str(_)) => None,
             (Ty::Number | Ty::Quantity, Value::Float(f)) if f.is_finite() => None,
-            (Ty::Int(width), Value::Int(i)) => self.range(*width, *i, node),
-            (Ty::IntOrString, Value::Int(i)) => self.range(IntWidth::I32, *i, node),
+            (Ty::Int(width), Value::Int(i)) => wrong_type(self.range(*width, *i, node)),
+            (Ty::IntOrString, Value::Int(i)) => wrong_type(self.range(IntWidth::I32, *i, node)),
             (Ty::Int(_) | Ty::IntOrString, Value::Float(f))
                 if f.is_finite() && f.fract() == 0.0 =>
             {
@@ -318,21 +324,21 @@ impl<'a> Walker<'_, 'a> {
                     _ => IntWidth::I32,
                 };
                 let (min, max) = width.range();
-                if *f >= min as f64 && *f <= max as f64 || self.want != Problem::WrongType {
+                if *f >= min as f64 && *f <= max as f64 {
                     return None;
                 }
-                Some(Diagnostic::new(
+                wrong_type(Some(Diagnostic::new(
                     self.target(node),
                     format!(
                         "the number {f} is out of the {} range ({min} to {max})",
                         width.name()
                     ),
-                ))
+                )))
             }
             (Ty::Str { .. }, Value::Bool(_) | Value::Int(_) | Value::Float(_))
                 if self.is_plain(node) =>
             {
-                (self.want == Problem::Coercion).then(|| self.coercion(node))
+                Some((Problem::Coercion, self.coercion(node)))
             }
             (Ty::Int(_) | Ty::Bool | Ty::Number, Value::Str(s)) => {
                 let diag = wrong(found(node))?;
@@ -343,19 +349,19 @@ impl<'a> Walker<'_, 'a> {
                         | (Ty::Bool, Value::Bool(_))
                         | (Ty::Number, Value::Int(_) | Value::Float(_))
                 );
-                Some(if same_kind {
+                wrong_type(Some(if same_kind {
                     diag.help(format!("remove the quotes: {s}"))
                 } else {
                     diag
-                })
+                }))
             }
-            _ => wrong(found(node)),
+            _ => wrong_type(wrong(found(node))),
         }
     }
 
     fn range(&self, width: IntWidth, i: i64, node: &Node) -> Option<Diagnostic> {
         let (min, max) = width.range();
-        if (min..=max).contains(&i) || self.want != Problem::WrongType {
+        if (min..=max).contains(&i) {
             return None;
         }
         Some(Diagnostic::new(

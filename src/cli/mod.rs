@@ -2,6 +2,7 @@
 //! library. Arguments are validated without I/O first, then turned into runtime objects.
 
 mod lint;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ pub enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the validating admission webhook (HTTPS) for Jobs and CronJobs.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +151,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Lint(args) => lint::run(args),
         Command::Rules { format } => lint::list_rules(format),
         Command::Explain { rule } => lint::explain(&rule),
+        Command::Serve(args) => serve::run(args),
         Command::Config(ConfigCommand::Schema) => {
             let catalog = Catalog::builtin()?;
             let schema = config::schema(&catalog);

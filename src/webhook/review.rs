@@ -127,9 +127,12 @@ pub fn review(
     }
 
     let (findings, input_errors) = lint(linter, object);
-    // On UPDATE, the error findings the old object already had do not deny.
+    let enforcing = config.mode == WebhookMode::Enforce;
+    let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
+    // On UPDATE, the error findings the old object already had do not deny (the old object is
+    // only linted when the new one has errors that could deny).
     let preexisting: BTreeSet<(String, String)> = match (&req.operation, &req.old_object) {
-        (Operation::Update, Some(old)) => lint(linter, old)
+        (Operation::Update, Some(old)) if enforcing && has_errors => lint(linter, old)
             .0
             .into_iter()
             .filter(|f| f.severity == Severity::Error)
@@ -138,7 +141,7 @@ pub fn review(
         _ => BTreeSet::new(),
     };
     let denies = |f: &Finding| {
-        config.mode == WebhookMode::Enforce
+        enforcing
             && f.severity == Severity::Error
             && !preexisting.contains(&(f.rule.clone(), f.path.clone()))
     };
@@ -176,9 +179,10 @@ pub fn review(
 }
 
 /// Lints one object exactly as the CLI lints a file: its JSON text through `lint_source`.
-/// Returns the unsuppressed findings and any input errors.
+/// Returns the unsuppressed findings and any input errors. The JSON is pretty-printed: the
+/// engine maps parser positions to byte offsets per line, so one long line costs far more.
 fn lint(linter: &Linter, object: &DynamicObject) -> (Vec<Finding>, Vec<String>) {
-    let text = match serde_json::to_string(object) {
+    let text = match serde_json::to_string_pretty(object) {
         Ok(text) => text,
         Err(e) => return (Vec::new(), vec![e.to_string()]),
     };

@@ -27,11 +27,11 @@ pub struct Policy {
 /// Why a config could not be turned into a [`Policy`].
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("built-in rules: {0}")]
+    #[error("built-in rules")]
     Catalog(#[source] CatalogError),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("rule directory {}: {source}", path.display())]
+    #[error("rule directory {}", path.display())]
     RuleDir {
         path: PathBuf,
         #[source]

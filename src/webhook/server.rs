@@ -79,15 +79,15 @@ impl ServeOptions {
 pub enum ServeError {
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("config {}: {source}", path.display())]
+    #[error("config {}", path.display())]
     Policy {
         path: PathBuf,
         #[source]
         source: PolicyError,
     },
-    #[error("default config: {0}")]
+    #[error("default config")]
     DefaultPolicy(#[source] PolicyError),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -150,13 +150,13 @@ impl Server {
                 match pair.parse(&bytes, &provider) {
                     Ok(certified) => certs.set(certified),
                     Err(e) => {
-                        error!(error = %e, "no valid certificate yet; /readyz fails until one loads")
+                        error!(error = %chain(&e), "no valid certificate yet; /readyz fails until one loads")
                     }
                 }
                 Some(fingerprint(&bytes.cert, &bytes.key))
             }
             Err(e) => {
-                error!(error = %e, "no valid certificate yet; /readyz fails until one loads");
+                error!(error = %chain(&e), "no valid certificate yet; /readyz fails until one loads");
                 None
             }
         };
@@ -217,7 +217,7 @@ impl Server {
             .with_state(shared.clone());
         let metrics_task = tokio::spawn(async move {
             if let Err(e) = axum::serve(metrics_listener, metrics_app).await {
-                error!(error = %e, "metrics server stopped");
+                error!(error = %chain(&e), "metrics server stopped");
             }
         });
         let reload_task = tokio::spawn(watch_files(
@@ -240,7 +240,7 @@ impl Server {
                 serve_connection(tcp, peer, acceptor.clone(), app.clone(), graceful);
             }
             Err(e) => {
-                warn!(error = %e, "accept failed");
+                warn!(error = %chain(&e), "accept failed");
             }
         };
         loop {
@@ -307,7 +307,7 @@ fn serve_connection(
         {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
-                debug!(%peer, error = %e, "TLS handshake failed");
+                debug!(%peer, error = %chain(&e), "TLS handshake failed");
                 return;
             }
             Err(_) => {
@@ -320,7 +320,7 @@ fn serve_connection(
         builder.http2().timer(TokioTimer::new());
         let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
         if let Err(e) = watcher.watch(conn).await {
-            debug!(%peer, error = %e, "connection ended with an error");
+            debug!(%peer, error = %chain(&*e), "connection ended with an error");
         }
     });
 }
@@ -540,6 +540,18 @@ fn failure(shared: &Shared, started: Instant, code: StatusCode, message: String)
         .into_response()
 }
 
+/// An error and its sources, `: `-separated, for log lines.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 fn fingerprint(a: &[u8], b: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
     a.hash(&mut h);
@@ -583,7 +595,7 @@ async fn watch_files(
                         }
                         Err(e) => {
                             shared.metrics.cert_reload_failed();
-                            warn!(error = %e, "certificate not reloaded; the previous pair keeps serving");
+                            warn!(error = %chain(&e), "certificate not reloaded; the previous pair keeps serving");
                         }
                     }
                 }
@@ -592,7 +604,7 @@ async fn watch_files(
                 if pair_seen.is_some() {
                     pair_seen = None;
                     shared.metrics.cert_reload_failed();
-                    warn!(error = %e, "certificate not reloaded; the previous pair keeps serving");
+                    warn!(error = %chain(&e), "certificate not reloaded; the previous pair keeps serving");
                 }
             }
         }
@@ -608,7 +620,7 @@ async fn watch_files(
                     }
                     Err(e) => {
                         shared.metrics.config_reload_failed();
-                        warn!(config = %path.display(), error = %e, "config not reloaded; the last good config stays");
+                        warn!(config = %path.display(), error = %chain(&e), "config not reloaded; the last good config stays");
                     }
                 }
             }

@@ -16,7 +16,7 @@ use rustls::{RootCertStore, ServerConfig};
 /// Why a TLS file could not be used. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]

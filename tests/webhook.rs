@@ -92,6 +92,19 @@ impl Files {
         std::fs::write(&path, text).unwrap();
         path
     }
+    /// Replaces a file in one step, as the kubelet's symlink swap does.
+    fn replace(&self, name: &str, text: &str) {
+        let tmp = self.write(&format!("{name}.tmp"), text);
+        std::fs::rename(tmp, self.path(name)).unwrap();
+    }
+}
+
+/// The value of an unlabelled counter in a metrics text.
+fn counter(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,16 +308,30 @@ struct Setup {
 }
 
 impl Setup {
+    /// No grace delay on stop, so that tests do not wait for it (the SIGTERM test has one).
+    const NO_GRACE: &str = "webhook:\n  shutdown-grace-seconds: 0\n";
+
     fn new() -> Setup {
         Setup {
-            config: None,
+            config: Some(Self::NO_GRACE.to_owned()),
             client_ca: None,
             no_cert: false,
         }
     }
+    /// A config: `yaml`, with no grace delay unless it sets one.
     fn config(mut self, yaml: &str) -> Setup {
-        self.config = Some(yaml.to_owned());
+        self.config = Some(no_grace(yaml));
         self
+    }
+}
+
+fn no_grace(yaml: &str) -> String {
+    if yaml.contains("shutdown-grace-seconds") {
+        yaml.to_owned()
+    } else if yaml.contains("webhook:\n") {
+        yaml.replacen("webhook:\n", Setup::NO_GRACE, 1)
+    } else {
+        format!("{yaml}{}", Setup::NO_GRACE)
     }
 }
 
@@ -764,28 +791,26 @@ async fn mismatched_or_half_written_pair_keeps_the_old_one() {
 
     // A new certificate next to the old key: they do not match.
     let (new_cert, _new_key) = server.ca.leaf("other", false);
-    std::fs::write(server.files.path("tls.crt"), &new_cert).unwrap();
+    server.files.replace("tls.crt", &new_cert);
     wait_for("the failed reload", async || {
-        server
-            .metrics_text()
-            .await
-            .contains("joblint_tls_certificate_reload_failures_total 1\n")
+        counter(
+            &server.metrics_text().await,
+            "joblint_tls_certificate_reload_failures_total",
+        ) == 1
     })
     .await;
     let answer = client.review(&request).await;
     assert_eq!(answer.server_cert, old_cert);
 
     // A truncated certificate file (caught mid-write).
-    std::fs::write(
-        server.files.path("tls.crt"),
-        &new_cert[..new_cert.len() / 2],
-    )
-    .unwrap();
+    server
+        .files
+        .replace("tls.crt", &new_cert[..new_cert.len() / 2]);
     wait_for("the second failed reload", async || {
-        server
-            .metrics_text()
-            .await
-            .contains("joblint_tls_certificate_reload_failures_total 2\n")
+        counter(
+            &server.metrics_text().await,
+            "joblint_tls_certificate_reload_failures_total",
+        ) == 2
     })
     .await;
     let answer = client.review(&request).await;
@@ -872,10 +897,9 @@ async fn config_reloads_and_a_broken_one_keeps_the_last_good() {
     );
 
     // A ConfigMap update swaps the file.
-    let tmp = server
+    server
         .files
-        .write("joblint.yaml.new", "webhook:\n  mode: warn\n");
-    std::fs::rename(tmp, server.files.path("joblint.yaml")).unwrap();
+        .replace("joblint.yaml", &no_grace("webhook:\n  mode: warn\n"));
     wait_for("warn mode", async || {
         response_of(&request, &client.review(&request).await)["allowed"] == true
     })
@@ -884,7 +908,7 @@ async fn config_reloads_and_a_broken_one_keeps_the_last_good() {
     // A broken config is refused; warn mode stays.
     server
         .files
-        .write("joblint.yaml", "webhook:\n  mode: sometimes\n");
+        .replace("joblint.yaml", &no_grace("webhook:\n  mode: sometimes\n"));
     wait_for("the failed reload", async || {
         server
             .metrics_text()
@@ -940,7 +964,7 @@ async fn sigterm_keeps_serving_for_the_grace_delay_then_drains_and_exits_0() {
     let (cert, key) = ca.leaf("joblint-webhook", false);
     let cert_path = files.write("tls.crt", &cert);
     let key_path = files.write("tls.key", &key);
-    let config = files.write("joblint.yaml", "webhook:\n  shutdown-grace-seconds: 2\n");
+    let config = files.write("joblint.yaml", "webhook:\n  shutdown-grace-seconds: 5\n");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_joblint"))
         .args(["serve", "--tls-cert"])
         .arg(&cert_path)

@@ -69,6 +69,9 @@ pub struct Config {
     /// Per-rule settings by rule id.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleSetting>,
+    /// When set, only these rules run (like `--only`).
+    #[serde(default)]
+    pub only: Vec<String>,
     #[serde(default)]
     pub webhook: WebhookConfig,
     /// The directory the config file is in (paths in it are relative to this).
@@ -223,6 +226,7 @@ pub fn schema(catalog: &Catalog) -> Value {
             "kube-version": {"enum": KubeVersion::ALL, "description": "Kubernetes version whose API server is modelled (default 1.35)."},
             "exclude": {"type": "array", "items": {"type": "string"}, "description": "Glob patterns of paths not to lint."},
             "rule-dirs": {"type": "array", "items": {"type": "string"}, "description": "Directories of custom rule files, relative to this file."},
+            "only": {"type": "array", "items": {"type": "string"}, "description": "Run only these rules (like --only)."},
             "rules": {
                 "type": "object",
                 "description": "Per-rule settings: off, a severity, or {enabled, severity, params}.",
@@ -449,13 +453,17 @@ impl Settings {
                     .enabled = enabled;
             }
         }
-        Ok(Settings {
+        let mut settings = Settings {
             kube_version: kube_version.or(config.kube_version).unwrap_or_default(),
             rules,
             // The CLI always honours the annotations; the webhook applies
             // `webhook.allow-annotation-opt-out` on top.
             annotation_opt_out: true,
-        })
+        };
+        if !config.only.is_empty() {
+            settings.restrict_to(catalog, &config.only)?;
+        }
+        Ok(settings)
     }
 }
 

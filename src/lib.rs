@@ -19,6 +19,7 @@ pub mod path;
 pub mod render;
 pub mod rule;
 pub mod source;
+pub mod webhook;
 pub mod yaml;
 
 pub use finding::{FailOn, Finding, Severity};

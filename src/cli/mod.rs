@@ -3,6 +3,7 @@
 
 mod generate;
 mod lint;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ pub enum Command {
     },
     /// Print the man page (roff; `joblint man | man -l -`).
     Man,
+    /// Run the validating admission webhook (HTTPS) for Jobs and CronJobs.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +201,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain { rule } => lint::explain(&rule),
         Command::Completions { shell } => generate::completions(shell),
         Command::Man => generate::man(),
+        Command::Serve(args) => serve::run(args),
         Command::Config(ConfigCommand::Schema) => {
             let catalog = Catalog::builtin()?;
             let schema = config::schema(&catalog);

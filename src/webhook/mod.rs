@@ -1,0 +1,70 @@
+//! The validating admission webhook: the same engine as the CLI behind `POST /validate`.
+//!
+//! - [`review`]: the policy, a pure function from an admission request to a response.
+//! - [`server`]: HTTPS (axum on hyper, rustls), reloads, limits, metrics, shutdown. No policy.
+//! - [`tls`]: certificate loading and the reloading certificate resolver.
+//! - [`metrics`]: the Prometheus text exposition.
+
+pub mod metrics;
+pub mod review;
+pub mod server;
+pub mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{self, Config, ConfigError, Settings, WebhookConfig};
+use crate::lint::Linter;
+use crate::rule::{Catalog, CatalogError};
+
+/// What the webhook enforces: the linter with the config's rule settings, and the webhook's own
+/// settings. Rebuilt as a whole when the config file changes.
+pub struct Policy {
+    pub linter: Linter,
+    pub webhook: WebhookConfig,
+}
+
+/// Why a config could not be turned into a [`Policy`].
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("built-in rules")]
+    Catalog(#[source] CatalogError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("rule directory {}", path.display())]
+    RuleDir {
+        path: PathBuf,
+        #[source]
+        source: CatalogError,
+    },
+    #[error("{0}")]
+    Settings(String),
+}
+
+impl Policy {
+    /// Builds the policy as `joblint lint --config FILE` builds its engine (built-in rules, the
+    /// config's rule directories and rule settings), then applies the webhook section:
+    /// `allow-annotation-opt-out` decides whether `joblint.dev/ignore` annotations count.
+    pub fn load(config_path: Option<&Path>) -> Result<Policy, PolicyError> {
+        let builtin = Catalog::builtin().map_err(PolicyError::Catalog)?;
+        let config = match config_path {
+            Some(path) => config::load(path, &builtin)?,
+            None => Config::default(),
+        };
+        let mut catalog = builtin;
+        let base = config.base_dir.clone().unwrap_or_default();
+        for dir in &config.rule_dirs {
+            let path = base.join(dir);
+            catalog
+                .add_dir(&path)
+                .map_err(|source| PolicyError::RuleDir { path, source })?;
+        }
+        let mut settings =
+            Settings::resolve(&catalog, &config, &[], &[], None).map_err(PolicyError::Settings)?;
+        settings.annotation_opt_out = config.webhook.allow_annotation_opt_out;
+        Ok(Policy {
+            linter: Linter::new(Arc::new(catalog), settings),
+            webhook: config.webhook,
+        })
+    }
+}

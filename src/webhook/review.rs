@@ -1,0 +1,386 @@
+//! The admission policy: a pure function from an admission request to a response. No I/O, no
+//! clock, no HTTP; the server calls [`review`] and sends what it returns.
+//!
+//! - Only batch Jobs and CronJobs on CREATE and UPDATE are linted; DELETE, CONNECT, any
+//!   subresource (`status`), other kinds, exempt namespaces and (by default) Jobs owned by a
+//!   CronJob are allowed untouched.
+//! - In enforce mode, error findings deny with 422/Invalid and one `[rule-id] path: message` line
+//!   each. On UPDATE only errors the update introduces deny: a finding whose (rule, path) the old
+//!   object already had comes back as a warning instead.
+//! - Every other finding is an AdmissionResponse warning: single-line, no control characters,
+//!   at most 120 characters, all of them within the apiserver's 4096-character budget.
+//! - dryRun is judged like any other request.
+
+use std::collections::BTreeSet;
+
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
+use kube::core::response::{StatusCause, StatusDetails, StatusSummary};
+use kube::core::{DynamicObject, Status};
+
+use crate::config::{WebhookConfig, WebhookMode};
+use crate::finding::{Finding, Severity};
+use crate::lint::Linter;
+use crate::source::Source;
+
+/// The longest single warning we send (the apiserver asks for 120 where possible).
+pub const WARNING_MAX_CHARS: usize = 120;
+/// The apiserver's budget for all warnings of one response together.
+pub const WARNINGS_MAX_TOTAL: usize = 4096;
+/// Denial lines listed before the rest are summarised.
+pub const DENIAL_MAX_LINES: usize = 20;
+
+/// The outcome for metrics and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+/// Why a request was allowed without linting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// DELETE or CONNECT.
+    Operation,
+    /// A subresource such as `status`.
+    Subresource,
+    /// Not a batch Job or CronJob.
+    Kind,
+    /// The namespace is in `exempt-namespaces`.
+    ExemptNamespace,
+    /// A Job whose ownerReferences name a CronJob (the CronJob was checked).
+    CronJobOwned,
+    /// CREATE or UPDATE without an object (never sent by the apiserver).
+    NoObject,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::Operation => "operation",
+            Skip::Subresource => "subresource",
+            Skip::Kind => "kind",
+            Skip::ExemptNamespace => "exempt-namespace",
+            Skip::CronJobOwned => "cronjob-owned",
+            Skip::NoObject => "no-object",
+        }
+    }
+}
+
+/// What [`review`] decided, with what the server needs for logs and metrics.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub response: AdmissionResponse,
+    pub decision: Decision,
+    pub skipped: Option<Skip>,
+    /// Unsuppressed findings on the object, in the engine's order.
+    pub findings: Vec<Finding>,
+    /// Rule ids of the findings that denied (empty when allowed).
+    pub denied_by: Vec<String>,
+    /// Input the engine could not read (should not happen for JSON from the apiserver).
+    pub input_errors: Vec<String>,
+}
+
+/// Judges one admission request.
+pub fn review(
+    req: &AdmissionRequest<DynamicObject>,
+    linter: &Linter,
+    config: &WebhookConfig,
+) -> Verdict {
+    let allow = |skip: Skip| Verdict {
+        response: AdmissionResponse::from(req),
+        decision: Decision::Allow,
+        skipped: Some(skip),
+        findings: Vec::new(),
+        denied_by: Vec::new(),
+        input_errors: Vec::new(),
+    };
+    if !matches!(req.operation, Operation::Create | Operation::Update) {
+        return allow(Skip::Operation);
+    }
+    if req.sub_resource.as_deref().is_some_and(|s| !s.is_empty()) {
+        return allow(Skip::Subresource);
+    }
+    if req.kind.group != "batch" || !matches!(req.kind.kind.as_str(), "Job" | "CronJob") {
+        return allow(Skip::Kind);
+    }
+    if req
+        .namespace
+        .as_deref()
+        .is_some_and(|ns| config.exempt_namespaces.iter().any(|e| e == ns))
+    {
+        return allow(Skip::ExemptNamespace);
+    }
+    let Some(object) = &req.object else {
+        return allow(Skip::NoObject);
+    };
+    if req.kind.kind == "Job" && config.allow_cronjob_owned_jobs && owned_by_cronjob(object) {
+        return allow(Skip::CronJobOwned);
+    }
+
+    let (findings, input_errors) = lint(linter, object);
+    let enforcing = config.mode == WebhookMode::Enforce;
+    let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
+    // On UPDATE, the error findings the old object already had do not deny (the old object is
+    // only linted when the new one has errors that could deny).
+    let preexisting: BTreeSet<(String, String)> = match (&req.operation, &req.old_object) {
+        (Operation::Update, Some(old)) if enforcing && has_errors => lint(linter, old)
+            .0
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| (f.rule, f.path))
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    let denies = |f: &Finding| {
+        enforcing
+            && f.severity == Severity::Error
+            && !preexisting.contains(&(f.rule.clone(), f.path.clone()))
+    };
+    let (denying, warning): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| denies(f));
+
+    let mut response = AdmissionResponse::from(req);
+    let warnings = warnings(
+        warning.iter().map(|f| warning_line(f)).chain(
+            input_errors
+                .iter()
+                .map(|e| format!("joblint could not read the object: {e}")),
+        ),
+    );
+    if !warnings.is_empty() {
+        response.warnings = Some(warnings);
+    }
+    let mut denied_by: Vec<String> = denying.iter().map(|f| f.rule.clone()).collect();
+    denied_by.dedup();
+    let decision = if denying.is_empty() {
+        Decision::Allow
+    } else {
+        response.allowed = false;
+        response.result = denial_status(req, object, &denying);
+        Decision::Deny
+    };
+    Verdict {
+        response,
+        decision,
+        skipped: None,
+        findings,
+        denied_by,
+        input_errors,
+    }
+}
+
+/// Lints one object exactly as the CLI lints a file: its JSON text through `lint_source`.
+/// Returns the unsuppressed findings and any input errors. The JSON is pretty-printed: the
+/// engine maps parser positions to byte offsets per line, so one long line costs far more.
+fn lint(linter: &Linter, object: &DynamicObject) -> (Vec<Finding>, Vec<String>) {
+    let text = match serde_json::to_string_pretty(object) {
+        Ok(text) => text,
+        Err(e) => return (Vec::new(), vec![e.to_string()]),
+    };
+    let report = linter.lint_source(&Source::new("<admission>", text));
+    let findings = report
+        .findings
+        .into_iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    let errors = report.input_errors.into_iter().map(|e| e.message).collect();
+    (findings, errors)
+}
+
+fn owned_by_cronjob(object: &DynamicObject) -> bool {
+    object
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.kind == "CronJob" && o.api_version.starts_with("batch/"))
+}
+
+/// `[rule-id] path: message`, the form of denial lines.
+fn finding_line(f: &Finding) -> String {
+    let message = one_line(&f.message);
+    if f.path.is_empty() {
+        format!("[{}] {message}", f.rule)
+    } else {
+        format!("[{}] {}: {message}", f.rule, one_line(&f.path))
+    }
+}
+
+/// A finding as a warning: `[rule-id] path: message` when that fits in
+/// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut.
+fn warning_line(f: &Finding) -> String {
+    let full = finding_line(f);
+    if full.chars().count() <= WARNING_MAX_CHARS {
+        return full;
+    }
+    let short = format!("[{}] {}", f.rule, one_line(&f.message));
+    if short.chars().count() <= WARNING_MAX_CHARS {
+        short
+    } else {
+        full
+    }
+}
+
+/// Control characters (newlines included) become spaces and runs of whitespace collapse: the
+/// apiserver drops a warning that contains any control character.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Cuts a line to `max` characters, marking the cut with `...`.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(3) + 1).collect();
+    // Cut at the last space when there is one in the second half, else mid-word.
+    match out.rfind(' ') {
+        Some(i) if i >= out.len() / 2 => out.truncate(i),
+        _ => {
+            out.pop();
+        }
+    }
+    out.push_str("...");
+    out
+}
+
+/// The warnings list: each one single-line and short, identical ones once, and all of them
+/// within the apiserver's total budget (a last warning says how many were left out).
+fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
+    const RESERVE: usize = 64;
+    let lines: Vec<String> = lines
+        .map(|l| shorten(&one_line(&l), WARNING_MAX_CHARS))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut total = 0;
+    let mut left_out = 0;
+    for line in lines {
+        if line.is_empty() || !seen.insert(line.clone()) {
+            continue;
+        }
+        if left_out > 0 || total + line.len() > WARNINGS_MAX_TOTAL - RESERVE {
+            left_out += 1;
+            continue;
+        }
+        total += line.len();
+        out.push(line);
+    }
+    if left_out > 0 {
+        out.push(format!(
+            "joblint: {left_out} more finding{} not shown",
+            if left_out == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// 422/Invalid with one `[rule-id] path: message` line per denying finding.
+fn denial_status(
+    req: &AdmissionRequest<DynamicObject>,
+    object: &DynamicObject,
+    denying: &[&Finding],
+) -> Status {
+    let mut lines: Vec<String> = denying
+        .iter()
+        .take(DENIAL_MAX_LINES)
+        .map(|f| finding_line(f))
+        .collect();
+    if denying.len() > DENIAL_MAX_LINES {
+        lines.push(format!(
+            "and {} more errors (run `joblint lint` on the manifest to see them all)",
+            denying.len() - DENIAL_MAX_LINES
+        ));
+    }
+    let name = if req.name.is_empty() {
+        object
+            .metadata
+            .name
+            .clone()
+            .or_else(|| object.metadata.generate_name.clone())
+            .unwrap_or_default()
+    } else {
+        req.name.clone()
+    };
+    Status {
+        status: Some(StatusSummary::Failure),
+        code: 422,
+        message: lines.join("\n"),
+        metadata: None,
+        reason: "Invalid".to_owned(),
+        details: Some(StatusDetails {
+            name,
+            group: req.kind.group.clone(),
+            kind: req.kind.kind.clone(),
+            causes: denying
+                .iter()
+                .map(|f| StatusCause {
+                    reason: "FieldValueInvalid".to_owned(),
+                    message: format!("[{}] {}", f.rule, one_line(&f.message)),
+                    field: f.path.clone(),
+                })
+                .collect(),
+            uid: String::new(),
+            retry_after_seconds: 0,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_removes_control_characters() {
+        assert_eq!(one_line("a\nb\t c\u{7}d\r\n"), "a b c d");
+        assert_eq!(one_line("  "), "");
+    }
+
+    #[test]
+    fn shorten_marks_the_cut() {
+        assert_eq!(shorten("abc", 5), "abc");
+        let long = "é".repeat(200);
+        let cut = shorten(&long, WARNING_MAX_CHARS);
+        assert_eq!(cut.chars().count(), WARNING_MAX_CHARS);
+        assert!(cut.ends_with("..."));
+        assert_eq!(shorten("aaaa bbbb cccc", 12), "aaaa bbbb...");
+        assert_eq!(shorten("aaaa bbbbbbbbb", 12), "aaaa bbbb...");
+        assert_eq!(shorten("aa bbbbbbbbbbbbbbbbb", 12), "aa bbbbbb...");
+    }
+
+    #[test]
+    fn warnings_stay_within_the_budget() {
+        let lines = (0..200).map(|i| format!("[rule-{i}] spec.x: {}", "y".repeat(100)));
+        let out = warnings(lines);
+        let total: usize = out.iter().map(String::len).sum();
+        assert!(total <= WARNINGS_MAX_TOTAL, "{total}");
+        assert!(out.iter().all(|w| w.chars().count() <= WARNING_MAX_CHARS));
+        let last = out.last().map(String::as_str).unwrap_or("");
+        assert!(last.starts_with("joblint: ") && last.ends_with("more findings not shown"));
+    }
+
+    #[test]
+    fn warnings_are_deduplicated() {
+        let out = warnings(["[a] x: y".to_owned(), "[a] x: y".to_owned()].into_iter());
+        assert_eq!(out, vec!["[a] x: y".to_owned()]);
+    }
+}

@@ -1,0 +1,661 @@
+//! The HTTPS server around [`review`](super::review::review): it reads the body (within the
+//! limit), parses the AdmissionReview, calls the policy and sends its answer. It holds no policy.
+//!
+//! - Admission (`POST /validate`) on TLS only: rustls, TLS 1.2/1.3, ALPN h2 and http/1.1.
+//! - Certificate, key and config files are polled for changes; a pair or config that does not
+//!   load keeps the previous one in service and is logged.
+//! - Metrics address (plain HTTP): `/healthz`, `/readyz`, `/metrics`.
+//! - Shutdown: readiness turns false, the server keeps answering for the grace delay, then stops
+//!   accepting and drains in-flight requests.
+
+use std::future::Future;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use kube::core::DynamicObject;
+use kube::core::admission::{AdmissionRequest, AdmissionReview, Operation};
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tracing::{debug, error, info, warn};
+
+use super::metrics::{Metrics, RequestLabels};
+use super::review::{self, Verdict};
+use super::tls::{self, CertStore, PairPaths, TlsError};
+use super::{Policy, PolicyError};
+
+/// How `joblint serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The admission (TLS) address.
+    pub addr: SocketAddr,
+    /// The plain-HTTP address of /healthz, /readyz and /metrics.
+    pub metrics_addr: SocketAddr,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// When set, clients must present a certificate signed by this CA.
+    pub client_ca: Option<PathBuf>,
+    /// The config file (`.joblint.yaml` format); defaults apply without one.
+    pub config: Option<PathBuf>,
+    /// How often the certificate, key and config files are checked for changes.
+    pub reload_interval: Duration,
+    /// The longest wait for in-flight requests after the grace delay.
+    pub drain_timeout: Duration,
+}
+
+impl ServeOptions {
+    pub fn new(tls_cert: PathBuf, tls_key: PathBuf) -> Self {
+        ServeOptions {
+            addr: SocketAddr::from(([0, 0, 0, 0], 8443)),
+            metrics_addr: SocketAddr::from(([0, 0, 0, 0], 9090)),
+            tls_cert,
+            tls_key,
+            client_ca: None,
+            config: None,
+            reload_interval: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("config {}", path.display())]
+    Policy {
+        path: PathBuf,
+        #[source]
+        source: PolicyError,
+    },
+    #[error("default config")]
+    DefaultPolicy(#[source] PolicyError),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// State shared by the handlers and the reload task.
+struct Shared {
+    policy: RwLock<Arc<Policy>>,
+    metrics: Metrics,
+    certs: Arc<CertStore>,
+    /// False until the listeners are up, and again from the shutdown signal on.
+    accepting: AtomicBool,
+}
+
+impl Shared {
+    fn policy(&self) -> Arc<Policy> {
+        match self.policy.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_policy(&self, policy: Policy) {
+        let policy = Arc::new(policy);
+        match self.policy.write() {
+            Ok(mut p) => *p = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
+        }
+    }
+}
+
+/// A bound, not yet running, server.
+pub struct Server {
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    metrics_listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    opts: ServeOptions,
+    pair_fingerprint: Option<u64>,
+    config_fingerprint: Option<u64>,
+}
+
+impl Server {
+    /// Loads the config and the client CA (errors stop here), tries the certificate pair (a
+    /// missing or broken pair is logged and /readyz fails until a good one appears), and binds
+    /// both addresses.
+    pub async fn bind(opts: ServeOptions) -> Result<Server, ServeError> {
+        let policy = load_policy(opts.config.as_deref())?;
+        let config_fingerprint = opts.config.as_deref().and_then(file_fingerprint);
+        let certs = Arc::new(CertStore::default());
+        let pair = PairPaths {
+            cert: opts.tls_cert.clone(),
+            key: opts.tls_key.clone(),
+        };
+        let provider = tls::provider();
+        let pair_fingerprint = match pair.read() {
+            Ok(bytes) => {
+                match pair.parse(&bytes, &provider) {
+                    Ok(certified) => certs.set(certified),
+                    Err(e) => {
+                        error!(error = %chain(&e), "no valid certificate yet; /readyz fails until one loads")
+                    }
+                }
+                Some(fingerprint(&bytes.cert, &bytes.key))
+            }
+            Err(e) => {
+                error!(error = %chain(&e), "no valid certificate yet; /readyz fails until one loads");
+                None
+            }
+        };
+        let tls = Arc::new(tls::server_config(
+            certs.clone(),
+            opts.client_ca.as_deref(),
+        )?);
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::Bind { addr, source })
+        };
+        let listener = bind(opts.addr).await?;
+        let metrics_listener = bind(opts.metrics_addr).await?;
+        Ok(Server {
+            shared: Arc::new(Shared {
+                policy: RwLock::new(Arc::new(policy)),
+                metrics: Metrics::default(),
+                certs,
+                accepting: AtomicBool::new(false),
+            }),
+            listener,
+            metrics_listener,
+            tls,
+            opts,
+            pair_fingerprint,
+            config_fingerprint,
+        })
+    }
+
+    /// The bound admission address (the port is known here when asked for port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn metrics_addr(&self) -> std::io::Result<SocketAddr> {
+        self.metrics_listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then: readiness false, keep serving for the config's
+    /// `shutdown-grace-seconds`, stop accepting, drain in-flight requests (at most
+    /// `drain_timeout`), return.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let Server {
+            shared,
+            listener,
+            metrics_listener,
+            tls,
+            opts,
+            pair_fingerprint,
+            config_fingerprint,
+        } = self;
+
+        let metrics_app = Router::new()
+            .route("/healthz", get(|| async { "ok\n" }))
+            .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics))
+            .with_state(shared.clone());
+        let metrics_task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics_app).await {
+                error!(error = %chain(&e), "metrics server stopped");
+            }
+        });
+        let reload_task = tokio::spawn(watch_files(
+            shared.clone(),
+            opts.clone(),
+            pair_fingerprint,
+            config_fingerprint,
+        ));
+
+        let app = Router::new()
+            .route("/validate", post(validate))
+            .with_state(shared.clone());
+        let acceptor = TlsAcceptor::from(tls);
+        let graceful = GracefulShutdown::new();
+        shared.accepting.store(true, Ordering::SeqCst);
+
+        tokio::pin!(shutdown);
+        let accept = |graceful: &GracefulShutdown, conn: std::io::Result<_>| match conn {
+            Ok((tcp, peer)) => {
+                serve_connection(tcp, peer, acceptor.clone(), app.clone(), graceful);
+            }
+            Err(e) => {
+                warn!(error = %chain(&e), "accept failed");
+            }
+        };
+        loop {
+            tokio::select! {
+                conn = listener.accept() => accept(&graceful, conn),
+                () = &mut shutdown => break,
+            }
+        }
+        shared.accepting.store(false, Ordering::SeqCst);
+        let grace = Duration::from_secs(shared.policy().webhook.shutdown_grace_seconds);
+        info!(
+            grace_seconds = grace.as_secs(),
+            "shutdown requested: not ready, still serving for the grace delay"
+        );
+        let deadline = tokio::time::Instant::now() + grace;
+        loop {
+            tokio::select! {
+                conn = listener.accept() => accept(&graceful, conn),
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        drop(listener);
+        info!(
+            connections = graceful.count(),
+            "stopped accepting; draining in-flight requests"
+        );
+        if tokio::time::timeout(opts.drain_timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            warn!(
+                timeout_seconds = opts.drain_timeout.as_secs(),
+                "drain timed out; closing the remaining connections"
+            );
+        }
+        reload_task.abort();
+        metrics_task.abort();
+        info!("stopped");
+    }
+}
+
+fn load_policy(path: Option<&Path>) -> Result<Policy, ServeError> {
+    Policy::load(path).map_err(|source| match path {
+        Some(path) => ServeError::Policy {
+            path: path.to_path_buf(),
+            source,
+        },
+        None => ServeError::DefaultPolicy(source),
+    })
+}
+
+/// One TLS connection: handshake (bounded), then HTTP/1.1 or HTTP/2, tracked for draining.
+fn serve_connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    app: Router,
+    graceful: &GracefulShutdown,
+) {
+    let watcher = graceful.watcher();
+    tokio::spawn(async move {
+        let _ = tcp.set_nodelay(true);
+        let stream = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+        {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                debug!(%peer, error = %chain(&e), "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                debug!(%peer, "TLS handshake timed out");
+                return;
+            }
+        };
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new());
+        builder.http2().timer(TokioTimer::new());
+        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+        if let Err(e) = watcher.watch(conn).await {
+            debug!(%peer, error = %chain(&*e), "connection ended with an error");
+        }
+    });
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    if !shared.accepting.load(Ordering::SeqCst) {
+        (StatusCode::SERVICE_UNAVAILABLE, "not accepting requests\n").into_response()
+    } else if !shared.certs.is_loaded() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no valid TLS certificate loaded\n",
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, "ready\n").into_response()
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        shared.metrics.render(),
+    )
+        .into_response()
+}
+
+/// `POST /validate`: body within the limit → AdmissionReview → [`review::review`] → JSON.
+async fn validate(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let policy = shared.policy();
+    let limit = policy.webhook.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return failure(
+            &shared,
+            started,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body over the limit of {limit} bytes (webhook.max-body-bytes)"),
+        );
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => {
+            return failure(
+                &shared,
+                started,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body over the limit of {limit} bytes (webhook.max-body-bytes)"),
+            );
+        }
+        Err(e) => {
+            return failure(
+                &shared,
+                started,
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the request body: {e}"),
+            );
+        }
+    };
+    guarded(&shared, started, || {
+        decide(&shared, &policy, &bytes, started)
+    })
+}
+
+/// Runs `answer`; a panic in it (a bug in the engine) answers this request with a 500 and
+/// leaves the process serving.
+fn guarded(shared: &Shared, started: Instant, answer: impl FnOnce() -> Response) -> Response {
+    match std::panic::catch_unwind(AssertUnwindSafe(answer)) {
+        Ok(response) => response,
+        Err(_) => failure(
+            shared,
+            started,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while reviewing the request".to_owned(),
+        ),
+    }
+}
+
+fn decide(shared: &Shared, policy: &Policy, bytes: &[u8], started: Instant) -> Response {
+    let review: AdmissionReview<DynamicObject> = match serde_json::from_slice(bytes) {
+        Ok(review) => review,
+        Err(e) => {
+            return failure(
+                shared,
+                started,
+                StatusCode::BAD_REQUEST,
+                format!("malformed AdmissionReview: {e}"),
+            );
+        }
+    };
+    let request: AdmissionRequest<DynamicObject> = match review.try_into() {
+        Ok(request) => request,
+        Err(_) => {
+            return failure(
+                shared,
+                started,
+                StatusCode::BAD_REQUEST,
+                "AdmissionReview has no request".to_owned(),
+            );
+        }
+    };
+    let verdict = review::review(&request, &policy.linter, &policy.webhook);
+    record(shared, &request, &verdict, started);
+    let body = match serde_json::to_vec(&verdict.response.into_review()) {
+        Ok(body) => body,
+        Err(e) => {
+            return failure(
+                shared,
+                started,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot encode the response: {e}"),
+            );
+        }
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn operation_str(op: &Operation) -> &'static str {
+    match op {
+        Operation::Create => "CREATE",
+        Operation::Update => "UPDATE",
+        Operation::Delete => "DELETE",
+        Operation::Connect => "CONNECT",
+    }
+}
+
+/// Metrics and the one log line of a decision (never the object's content).
+fn record(
+    shared: &Shared,
+    request: &AdmissionRequest<DynamicObject>,
+    verdict: &Verdict,
+    started: Instant,
+) {
+    let mut rules: Vec<&str> = verdict.findings.iter().map(|f| f.rule.as_str()).collect();
+    shared.metrics.findings(rules.iter().copied());
+    rules.sort_unstable();
+    rules.dedup();
+    let operation = operation_str(&request.operation);
+    let decision = verdict.decision.as_str();
+    shared.metrics.request(
+        RequestLabels {
+            kind: request.kind.kind.clone(),
+            operation: operation.to_owned(),
+            decision,
+            dry_run: request.dry_run,
+        },
+        started.elapsed(),
+    );
+    let name = if request.name.is_empty() {
+        request
+            .object
+            .as_ref()
+            .and_then(|o| o.metadata.generate_name.clone())
+            .unwrap_or_default()
+    } else {
+        request.name.clone()
+    };
+    for e in &verdict.input_errors {
+        warn!(uid = %request.uid, error = %e, "the engine could not read the object");
+    }
+    info!(
+        uid = %request.uid,
+        kind = %request.kind.kind,
+        namespace = request.namespace.as_deref().unwrap_or(""),
+        name = %name,
+        operation,
+        dry_run = request.dry_run,
+        decision,
+        skipped = verdict.skipped.map(|s| s.as_str()).unwrap_or(""),
+        rules = ?rules,
+        denied_by = ?verdict.denied_by,
+        "admission review"
+    );
+}
+
+/// A non-200 answer (the apiserver applies failurePolicy): a JSON Status, a metric, a log line.
+fn failure(shared: &Shared, started: Instant, code: StatusCode, message: String) -> Response {
+    shared.metrics.request(
+        RequestLabels {
+            kind: "unknown".to_owned(),
+            operation: "unknown".to_owned(),
+            decision: "error",
+            dry_run: false,
+        },
+        started.elapsed(),
+    );
+    warn!(status = code.as_u16(), error = %message, "admission request not reviewed");
+    let body = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Status",
+        "status": "Failure",
+        "code": code.as_u16(),
+        "reason": code.canonical_reason().unwrap_or("Error").replace(' ', ""),
+        "message": message,
+    });
+    (
+        code,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An error and its sources, `: `-separated, for log lines.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+fn fingerprint(a: &[u8], b: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    a.hash(&mut h);
+    b.hash(&mut h);
+    h.finish()
+}
+
+fn file_fingerprint(path: &Path) -> Option<u64> {
+    std::fs::read(path).ok().map(|b| fingerprint(&b, &[]))
+}
+
+/// Polls the pair and the config by content (robust to the symlink swaps of Secret and
+/// ConfigMap volumes). A change that loads replaces the old one; one that does not is logged
+/// and counted, and the old one keeps serving.
+async fn watch_files(
+    shared: Arc<Shared>,
+    opts: ServeOptions,
+    mut pair_seen: Option<u64>,
+    mut config_seen: Option<u64>,
+) {
+    let pair = PairPaths {
+        cert: opts.tls_cert.clone(),
+        key: opts.tls_key.clone(),
+    };
+    let provider = tls::provider();
+    let mut interval = tokio::time::interval(opts.reload_interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        match pair.read() {
+            Ok(bytes) => {
+                let seen = Some(fingerprint(&bytes.cert, &bytes.key));
+                if seen != pair_seen {
+                    pair_seen = seen;
+                    match pair.parse(&bytes, &provider) {
+                        Ok(certified) => {
+                            shared.certs.set(certified);
+                            shared.metrics.cert_reloaded();
+                            info!(cert = %pair.cert.display(), "certificate reloaded");
+                        }
+                        Err(e) => {
+                            shared.metrics.cert_reload_failed();
+                            warn!(error = %chain(&e), "certificate not reloaded; the previous pair keeps serving");
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                if pair_seen.is_some() {
+                    pair_seen = None;
+                    shared.metrics.cert_reload_failed();
+                    warn!(error = %chain(&e), "certificate not reloaded; the previous pair keeps serving");
+                }
+            }
+        }
+        if let Some(path) = &opts.config {
+            let seen = file_fingerprint(path);
+            if seen != config_seen {
+                config_seen = seen;
+                match Policy::load(Some(path)) {
+                    Ok(policy) => {
+                        shared.set_policy(policy);
+                        shared.metrics.config_reloaded();
+                        info!(config = %path.display(), "config reloaded");
+                    }
+                    Err(e) => {
+                        shared.metrics.config_reload_failed();
+                        warn!(config = %path.display(), error = %chain(&e), "config not reloaded; the last good config stays");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Shared {
+        Shared {
+            policy: RwLock::new(Arc::new(Policy::load(None).unwrap())),
+            metrics: Metrics::default(),
+            certs: Arc::new(CertStore::default()),
+            accepting: AtomicBool::new(true),
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_a_500_for_that_request() {
+        let shared = shared();
+        let response = guarded(&shared, Instant::now(), || panic!("bug in a check"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = guarded(&shared, Instant::now(), || StatusCode::OK.into_response());
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(shared.metrics.render().contains(
+            "joblint_admission_requests_total{kind=\"unknown\",operation=\"unknown\",decision=\"error\",dry_run=\"false\"} 1"
+        ));
+    }
+
+    #[test]
+    fn fingerprints_follow_content() {
+        assert_eq!(fingerprint(b"a", b"b"), fingerprint(b"a", b"b"));
+        assert_ne!(fingerprint(b"a", b"b"), fingerprint(b"ab", b""));
+    }
+}

@@ -147,8 +147,8 @@ impl Linter {
                     category: rule.meta.category.clone(),
                     severity: state.severity,
                     message: diag.message,
-                    help: Some(diag.help.unwrap_or_else(|| rule.help())),
-                    why: Some(rule.why()),
+                    help: Some(diag.help.unwrap_or_else(|| rule.help().to_owned())),
+                    why: Some(rule.why().to_owned()),
                     path: diag.target.path.to_string(),
                     location,
                     labels: diag

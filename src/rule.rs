@@ -135,9 +135,11 @@ impl Diagnostic {
 
 /// Work that several rules of one object share, done by the first rule that needs it.
 #[derive(Default)]
-pub struct Memo {
+pub struct Memo<'a> {
     /// Every structural problem of the object (the five `schema-*` rules share one walk).
     pub(crate) schema: std::cell::OnceCell<Vec<(checks::schema::Problem, Diagnostic)>>,
+    /// The Job spec after the API server's defaulting (shared by the `api-*` rules).
+    pub(crate) job_spec: std::cell::OnceCell<checks::api::JobSpecView<'a>>,
 }
 
 /// What a check sees: the object, the rule's parameters and the target Kubernetes version.
@@ -148,7 +150,7 @@ pub struct Ctx<'o, 'a> {
     /// The text the object was read from (for checks that look at how a value was written).
     pub source: &'o Source,
     /// Analyses shared between the rules of this object.
-    pub memo: &'o Memo,
+    pub memo: &'o Memo<'a>,
 }
 
 impl<'o, 'a> Ctx<'o, 'a> {
@@ -191,6 +193,8 @@ pub struct Rule {
     /// Where the rule came from: `rules/<file>` for built-ins, the path for user rules.
     pub origin: String,
     pub builtin: bool,
+    why: String,
+    help: String,
 }
 
 impl Rule {
@@ -215,13 +219,13 @@ impl Rule {
     }
 
     /// The first sentence of the rationale: why the finding matters.
-    pub fn why(&self) -> String {
-        first_sentence(&self.meta.rationale)
+    pub fn why(&self) -> &str {
+        &self.why
     }
 
     /// The first sentence of the remediation: the help line.
-    pub fn help(&self) -> String {
-        first_sentence(&self.meta.remediation)
+    pub fn help(&self) -> &str {
+        &self.help
     }
 }
 
@@ -400,6 +404,8 @@ fn load_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, CatalogErr
         },
     };
     Ok(Rule {
+        why: first_sentence(&meta.rationale),
+        help: first_sentence(&meta.remediation),
         meta,
         check,
         origin: origin.to_owned(),

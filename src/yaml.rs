@@ -109,10 +109,7 @@ impl Node {
     /// The entry for `key` in a mapping. With duplicate keys the last one wins, as in kubectl's
     /// decoding (rules report the duplicate separately).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?
-            .iter()
-            .rev()
-            .find(|e| e.key.key_string().as_deref() == Some(key))
+        self.as_map()?.iter().rev().find(|e| e.key.is_key(key))
     }
 
     /// The value for `key` in a mapping; `None` when absent or when the node is not a mapping.
@@ -128,6 +125,15 @@ impl Node {
     /// Follows a chain of mapping keys.
     pub fn get_path(&self, keys: &[&str]) -> Option<&Node> {
         keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// Whether this mapping key is `key` once stringified (without allocating for string keys).
+    pub fn is_key(&self, key: &str) -> bool {
+        match &self.value {
+            Value::Str(s) => s == key,
+            Value::Seq(_) | Value::Map(_) => false,
+            _ => self.key_string().as_deref() == Some(key),
+        }
     }
 
     /// The string a mapping key becomes in JSON (sigs.k8s.io/yaml stringifies non-string keys).

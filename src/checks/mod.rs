@@ -3,7 +3,7 @@
 
 use crate::rule::{Ctx, Diagnostic};
 
-mod api;
+pub(crate) mod api;
 mod restart;
 pub(crate) mod schema;
 

@@ -16,8 +16,10 @@ const MAX_MANAGED_BY_LENGTH: usize = 63;
 
 /// J11-J17: counts that must not be negative.
 pub fn api_job_counts(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    if served(ctx).is_none() {
+        return;
+    }
+    let view = JobSpecView::of(ctx);
     // The values after defaulting are what the server validates; a default is never negative,
     // so a negative value was written and is underlined where it stands.
     let read = |name: &str| Int::of(view.spec.as_ref(), name);
@@ -43,8 +45,10 @@ pub fn api_job_counts(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// J18-J25: completionMode, Indexed Jobs, backoffLimitPerIndex and maxFailedIndexes.
 pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    if served(ctx).is_none() {
+        return;
+    }
+    let view = JobSpecView::of(ctx);
     let Some(spec) = view.spec.clone() else {
         return;
     };
@@ -139,8 +143,10 @@ pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// J26: managedBy is a domain-prefixed path of at most 63 characters.
 pub fn api_managed_by(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    if served(ctx).is_none() {
+        return;
+    }
+    let view = JobSpecView::of(ctx);
     let Some(field) = view.child("managedBy") else {
         return;
     };
@@ -184,7 +190,7 @@ pub fn api_managed_by(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// J41, J42, J34 and P8: the pod template's restartPolicy, after defaulting "" to Always.
 pub fn api_restart_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    let view = JobSpecView::of(ctx);
     let field = object
         .pod_spec()
         .and_then(|p| p.child_some("restartPolicy"));

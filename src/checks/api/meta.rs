@@ -75,8 +75,8 @@ pub fn api_object_name(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             }
         }
         Kind::Job => {
-            let view = JobSpecView::new(object);
-            job_name_labels(object, &view, name, &name_field, out);
+            let view = JobSpecView::of(ctx);
+            job_name_labels(object, view, name, &name_field, out);
             if let (true, Some(completions)) = (view.indexed(), view.completions.val())
                 && completions > 0
             {

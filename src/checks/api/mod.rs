@@ -66,7 +66,7 @@ impl Int {
 /// A Job spec after the apiserver's v1 defaulting (`SetDefaults_Job` for a Job; a CronJob's
 /// `jobTemplate.spec` is stored undefaulted, apart from the pod defaults).
 #[derive(Debug)]
-struct JobSpecView<'a> {
+pub(crate) struct JobSpecView<'a> {
     /// `spec` of a Job, `spec.jobTemplate.spec` of a CronJob, when present.
     spec: Option<Field<'a>>,
     completions: Int,
@@ -87,6 +87,13 @@ struct JobSpecView<'a> {
 }
 
 impl<'a> JobSpecView<'a> {
+    /// The object's defaulted Job spec, computed once per object and shared by the api rules.
+    fn of<'m>(ctx: &'m Ctx<'_, 'a>) -> &'m Self {
+        ctx.memo
+            .job_spec
+            .get_or_init(|| JobSpecView::new(ctx.object))
+    }
+
     fn new(object: &Object<'a>) -> Self {
         let spec = object.job_spec().filter(|f| !f.node.is_null());
         let s = spec.as_ref();

@@ -25,7 +25,7 @@ const INIT_ONLY_WITH_RESTART_ALWAYS: [&str; 4] = [
 /// P3-P7, P9-P13 (P8 is reported with the Job's restartPolicy rules).
 pub fn api_pod_template(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    let view = JobSpecView::of(ctx);
     let Some(pod) = object.pod_spec().filter(|p| !p.node.is_null()) else {
         // No pod spec at all: the server validates an empty one.
         let mut names: Vec<&str> = match object.kind {

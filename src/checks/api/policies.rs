@@ -31,7 +31,7 @@ fn at(parent: &Field<'_>, name: &str) -> crate::object::Target {
 /// CronJobs on 1.33).
 pub fn api_pod_failure_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    let view = JobSpecView::of(ctx);
     let Some(policy) = view.child("podFailurePolicy") else {
         return;
     };
@@ -200,8 +200,10 @@ fn exit_codes(codes: &Field<'_>, container_names: &BTreeSet<&str>, out: &mut Vec
 
 /// J35-J39.
 pub fn api_success_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    if served(ctx).is_none() {
+        return;
+    }
+    let view = JobSpecView::of(ctx);
     let Some(policy) = view.child("successPolicy") else {
         return;
     };
@@ -341,8 +343,10 @@ fn parse_indexes(text: &str, completions: i64) -> Result<i64, String> {
 
 /// J40.
 pub fn api_pod_replacement_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    if served(ctx).is_none() {
+        return;
+    }
+    let view = JobSpecView::of(ctx);
     // nil (a CronJob's template) is not validated; a Job's default is always supported, so an
     // unsupported value was written.
     let Some(policy) = view.pod_replacement_policy else {

@@ -20,10 +20,10 @@ const SELECTOR_UID_KEY: &str = "batch.kubernetes.io/controller-uid";
 /// J7-J10 (Job), C10, C11 (CronJob).
 pub fn api_selector(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(object) = served(ctx) else { return };
-    let view = JobSpecView::new(object);
+    let view = JobSpecView::of(ctx);
     match object.kind {
-        Kind::CronJob => cronjob_selector(&view, out),
-        Kind::Job => job_selector(object, &view, out),
+        Kind::CronJob => cronjob_selector(view, out),
+        Kind::Job => job_selector(object, view, out),
     }
 }
 

@@ -198,22 +198,10 @@ pub fn schema(catalog: &Catalog) -> Value {
         }
         rule_props.insert(
             rule.meta.id.clone(),
-            json!({
-                "description": rule.meta.summary,
-                // if/then/else rather than oneOf, so that a mistake inside the mapping is
-                // reported at its own line instead of at the rule id.
-                "if": {"type": ["string", "boolean"]},
-                "then": {"$ref": "#/$defs/level"},
-                "else": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": {
-                        "enabled": {"type": "boolean"},
-                        "severity": {"$ref": "#/$defs/severity"},
-                        "params": {"type": "object", "additionalProperties": false, "properties": params}
-                    }
-                }
-            }),
+            rule_setting_schema(
+                Some(&rule.meta.summary),
+                json!({"type": "object", "additionalProperties": false, "properties": params}),
+            ),
         );
     }
     json!({
@@ -252,21 +240,31 @@ pub fn schema(catalog: &Catalog) -> Value {
                 "enum": ["off", "error", "warning", "info", true, false],
                 "description": "off (or false) disables the rule, true enables it, a severity changes it"
             },
-            "rule-setting": {
-                "if": {"type": ["string", "boolean"]},
-                "then": {"$ref": "#/$defs/level"},
-                "else": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": {
-                        "enabled": {"type": "boolean"},
-                        "severity": {"$ref": "#/$defs/severity"},
-                        "params": {"type": "object"}
-                    }
-                }
-            }
+            "rule-setting": rule_setting_schema(None, json!({"type": "object"}))
         }
     })
+}
+
+/// A rule's setting: a level, or a mapping. if/then/else rather than oneOf, so that a mistake
+/// inside the mapping is reported at its own line instead of at the rule id.
+fn rule_setting_schema(description: Option<&str>, params: Value) -> Value {
+    let mut schema = json!({
+        "if": {"type": ["string", "boolean"]},
+        "then": {"$ref": "#/$defs/level"},
+        "else": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "severity": {"$ref": "#/$defs/severity"},
+                "params": params
+            }
+        }
+    });
+    if let (Some(d), Some(obj)) = (description, schema.as_object_mut()) {
+        obj.insert("description".into(), Value::from(d));
+    }
+    schema
 }
 
 /// Reads and validates a config file. Unknown rule ids (not in `catalog`, custom rules

@@ -186,8 +186,12 @@ fn dedup_same_problem(findings: &mut Vec<Finding>) {
         let r = best.entry(f.path.as_str()).or_insert(u8::MAX);
         *r = (*r).min(rank(f));
     }
-    let best: BTreeMap<String, u8> = best.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    findings.retain(|f| best.get(&f.path).is_none_or(|&r| rank(f) == r));
+    let keep: Vec<bool> = findings
+        .iter()
+        .map(|f| best[f.path.as_str()] == rank(f))
+        .collect();
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// The rule ids listed in `joblint.dev/ignore` annotations of the object and its pod template,

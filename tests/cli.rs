@@ -390,33 +390,25 @@ fn config_file_is_discovered_and_applied() {
 fn config_mistakes_are_reported_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg.yaml");
-    std::fs::write(
-        &cfg,
-        "fail-on: warning\nrules:\n  restart-policy-on-failure:\n    severity: fatal\n",
-    )
-    .unwrap();
-    let run = joblint(
-        &[
-            "lint",
-            "--config",
-            cfg.to_str().unwrap(),
-            &data("cli/job.json"),
-        ],
-        None,
-    );
+    let lint_with = |config: &str| {
+        std::fs::write(&cfg, config).unwrap();
+        joblint(
+            &[
+                "lint",
+                "--config",
+                cfg.to_str().unwrap(),
+                &data("cli/job.json"),
+            ],
+            None,
+        )
+    };
+
+    let run =
+        lint_with("fail-on: warning\nrules:\n  restart-policy-on-failure:\n    severity: fatal\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cfg.yaml:4:15"), "{}", run.stderr);
 
-    std::fs::write(&cfg, "rules:\n  restart-policy-on-failur: off\n").unwrap();
-    let run = joblint(
-        &[
-            "lint",
-            "--config",
-            cfg.to_str().unwrap(),
-            &data("cli/job.json"),
-        ],
-        None,
-    );
+    let run = lint_with("rules:\n  restart-policy-on-failur: off\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cfg.yaml:2:3"), "{}", run.stderr);
     assert!(
@@ -426,16 +418,7 @@ fn config_mistakes_are_reported_with_line_and_column() {
         run.stderr
     );
 
-    std::fs::write(&cfg, "exclude: vendor\nunknown-key: 1\n").unwrap();
-    let run = joblint(
-        &[
-            "lint",
-            "--config",
-            cfg.to_str().unwrap(),
-            &data("cli/job.json"),
-        ],
-        None,
-    );
+    let run = lint_with("exclude: vendor\nunknown-key: 1\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cfg.yaml:1:10"), "{}", run.stderr);
 }

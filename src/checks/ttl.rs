@@ -21,6 +21,13 @@ const FLUX_LABELS: [(&str, &str); 2] = [
 /// Annotation prefix of Flux's kustomize-controller (force, prune, ssa).
 const FLUX_PREFIX: &str = "kustomize.toolkit.fluxcd.io/";
 
+/// The Job spec's ttlSecondsAfterFinished, when it is an integer.
+fn ttl_of<'a>(object: &Object<'a>) -> Option<(i64, Field<'a>)> {
+    object
+        .job_spec()
+        .and_then(|js| int_field(&js, "ttlSecondsAfterFinished"))
+}
+
 /// A standalone Job without ttlSecondsAfterFinished.
 pub fn ttl_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let object = ctx.object;
@@ -42,11 +49,7 @@ pub fn ttl_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// ttlSecondsAfterFinished below `min-seconds`, 0 included.
 pub fn ttl_too_short(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let Some((ttl, field)) = ctx
-        .object
-        .job_spec()
-        .and_then(|js| int_field(&js, "ttlSecondsAfterFinished"))
-    else {
+    let Some((ttl, field)) = ttl_of(ctx.object) else {
         return;
     };
     let min = ctx.param_i64("min-seconds");
@@ -76,10 +79,7 @@ pub fn gitops_ttl_recreate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if is_hook(object) || has_owner(object) {
         return;
     }
-    let Some((ttl, field)) = object
-        .job_spec()
-        .and_then(|js| int_field(&js, "ttlSecondsAfterFinished"))
-    else {
+    let Some((ttl, field)) = ttl_of(object) else {
         return;
     };
     let (tool, evidence) = match gitops_manager(object) {
@@ -133,10 +133,7 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(spec) = object.root_field().child("spec") else {
         return;
     };
-    let Some((ttl, field)) = object
-        .job_spec()
-        .and_then(|js| int_field(&js, "ttlSecondsAfterFinished"))
-    else {
+    let Some((ttl, field)) = ttl_of(object) else {
         return;
     };
     if ttl < 0 {

@@ -614,6 +614,33 @@ struct Civ {
     wd: u32,
 }
 
+impl Civ {
+    /// Midnight of the following day (a step of the calendar, cheaper than [`civ`]).
+    fn next_day(self) -> Civ {
+        let leap = self.y % 4 == 0 && (self.y % 100 != 0 || self.y % 400 == 0);
+        let month_days = match self.mo {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let (y, mo, d) = match (self.d < month_days, self.mo < 12) {
+            (true, _) => (self.y, self.mo, self.d + 1),
+            (false, true) => (self.y, self.mo + 1, 1),
+            (false, false) => (self.y + 1, 1, 1),
+        };
+        Civ {
+            y,
+            mo,
+            d,
+            h: 0,
+            mi: 0,
+            s: 0,
+            wd: (self.wd + 1) % 7,
+        }
+    }
+}
+
 fn civ(t: i64) -> Civ {
     let (days, secs) = (t.div_euclid(DAY), t.rem_euclid(DAY) as u32);
     let z = days + 719_468;
@@ -760,15 +787,24 @@ impl SpecSchedule {
             .collect();
         let (&first, &last) = (times.first()?, times.last()?);
         let intra = times.windows(2).map(|w| w[1] - w[0]).min();
+        // No gap can be shorter than the intra-day one or last-to-first on consecutive days:
+        // once reached, the rest of the horizon cannot change the answer.
+        let shortest_possible = intra.map_or(1440 - last + first, |i| i.min(1440 - last + first));
         let (mut best, mut prev): (Option<i64>, Option<i64>) = (None, None);
+        let mut c = civ(first_day * DAY);
         for day in first_day..first_day + days {
-            let c = civ(day * DAY);
+            if day > first_day {
+                c = c.next_day();
+            }
             if !has(self.month, c.mo) || !self.day_matches(&c) {
                 continue;
             }
             let gap = prev.map(|p| (day - p) * 1440 - last + first);
             for g in [gap, intra].into_iter().flatten() {
                 best = Some(best.map_or(g, |b| b.min(g)));
+            }
+            if best.is_some_and(|b| b <= shortest_possible) {
+                break;
             }
             prev = Some(day);
         }
@@ -1185,6 +1221,22 @@ mod tests {
         }
         for s in ["0 0 30 2 1", "0 0 29 2 *", "@every 1h"] {
             assert!(!sched(s).never_fires(), "{s}"); // "0 0 30 2 1": every Monday in February
+        }
+    }
+
+    #[test]
+    fn stepping_the_calendar_agrees_with_the_conversion() {
+        // Over the horizon and well past it (1900 and 2000 are the century cases).
+        let start = days_from_civil(1899, 12, 1);
+        let mut c = civ(start * DAY);
+        for day in start + 1..days_from_civil(2101, 3, 1) {
+            c = c.next_day();
+            let want = civ(day * DAY);
+            assert_eq!(
+                (c.y, c.mo, c.d, c.wd),
+                (want.y, want.mo, want.d, want.wd),
+                "{day}"
+            );
         }
     }
 

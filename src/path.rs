@@ -2,9 +2,18 @@
 //! `metadata.labels[app.kubernetes.io/name]`.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct FieldPath(Vec<Segment>);
+/// A path, stored as a chain from its last segment back to the root: a child step shares its
+/// parent instead of copying it (rules take thousands of steps per object).
+#[derive(Clone, Default)]
+pub struct FieldPath(Option<Arc<Link>>);
+
+struct Link {
+    parent: FieldPath,
+    segment: Segment,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Segment {
@@ -15,18 +24,15 @@ enum Segment {
 
 impl FieldPath {
     pub fn root() -> Self {
-        FieldPath(Vec::new())
+        FieldPath(None)
     }
 
     /// Parses a dotted path of plain field names (`spec.jobTemplate.spec`).
     pub fn parse(dotted: &str) -> Self {
-        FieldPath(
-            dotted
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(|s| Segment::Field(s.to_owned()))
-                .collect(),
-        )
+        dotted
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .fold(FieldPath::root(), |path, name| path.field(name))
     }
 
     pub fn field(&self, name: &str) -> Self {
@@ -43,19 +49,67 @@ impl FieldPath {
     }
 
     pub fn is_root(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
     fn with(&self, segment: Segment) -> Self {
-        let mut v = self.0.clone();
-        v.push(segment);
-        FieldPath(v)
+        FieldPath(Some(Arc::new(Link {
+            parent: self.clone(),
+            segment,
+        })))
+    }
+
+    /// The segments from the root on.
+    fn segments(&self) -> Vec<&Segment> {
+        let mut out = Vec::new();
+        let mut at = &self.0;
+        while let Some(link) = at {
+            out.push(&link.segment);
+            at = &link.parent.0;
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl PartialEq for FieldPath {
+    fn eq(&self, other: &Self) -> bool {
+        let (mut a, mut b) = (&self.0, &other.0);
+        loop {
+            match (a, b) {
+                (None, None) => return true,
+                (Some(x), Some(y)) => {
+                    if Arc::ptr_eq(x, y) {
+                        return true;
+                    }
+                    if x.segment != y.segment {
+                        return false;
+                    }
+                    (a, b) = (&x.parent.0, &y.parent.0);
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl Eq for FieldPath {}
+
+impl Hash for FieldPath {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.segments().hash(state);
+    }
+}
+
+impl fmt::Debug for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldPath({self})")
     }
 }
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, segment) in self.0.iter().enumerate() {
+        for (i, segment) in self.segments().into_iter().enumerate() {
             match segment {
                 Segment::Field(name) if i == 0 => f.write_str(name)?,
                 Segment::Field(name) => write!(f, ".{name}")?,
@@ -80,5 +134,16 @@ mod tests {
         assert_eq!(p.to_string(), "spec.template.spec.containers[0].image");
         let l = FieldPath::parse("metadata.labels").key("app.kubernetes.io/name");
         assert_eq!(l.to_string(), "metadata.labels[app.kubernetes.io/name]");
+    }
+
+    #[test]
+    fn equal_by_segments_not_by_sharing() {
+        let a = FieldPath::parse("spec.template").field("spec");
+        let b = FieldPath::parse("spec.template.spec");
+        assert_eq!(a, b);
+        assert_ne!(a, FieldPath::parse("spec.template"));
+        assert_ne!(a, FieldPath::parse("spec").key("template").field("spec"));
+        assert_eq!(FieldPath::root(), FieldPath::parse(""));
+        assert!(FieldPath::parse("").is_root());
     }
 }

@@ -32,6 +32,36 @@ pub struct Object<'a> {
     /// Index in the enclosing List, if any.
     pub item: Option<usize>,
     pub root: &'a Node,
+    /// The Job spec, the pod template and its spec, found once (most rules start there).
+    places: Places<'a>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Places<'a> {
+    job_spec: Option<Field<'a>>,
+    pod_template: Option<Field<'a>>,
+    pod_spec: Option<Field<'a>>,
+}
+
+impl<'a> Places<'a> {
+    fn find(kind: Kind, root: &'a Node) -> Self {
+        let root = Field {
+            node: root,
+            key: None,
+            path: FieldPath::root(),
+        };
+        let job_spec = match kind {
+            Kind::Job => root.child("spec"),
+            Kind::CronJob => root.descend(&["spec", "jobTemplate", "spec"]),
+        };
+        let pod_template = job_spec.as_ref().and_then(|s| s.child("template"));
+        let pod_spec = pod_template.as_ref().and_then(|t| t.child("spec"));
+        Places {
+            job_spec,
+            pod_template,
+            pod_spec,
+        }
+    }
 }
 
 /// What a stream holds.
@@ -99,6 +129,7 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
         document,
         item,
         root,
+        places: Places::find(kind, root),
     });
 }
 
@@ -113,10 +144,7 @@ impl<'a> Object<'a> {
 
     /// The Job spec: `spec` of a Job, `spec.jobTemplate.spec` of a CronJob.
     pub fn job_spec(&self) -> Option<Field<'a>> {
-        match self.kind {
-            Kind::Job => self.root_field().child("spec"),
-            Kind::CronJob => self.root_field().descend(&["spec", "jobTemplate", "spec"]),
-        }
+        self.places.job_spec.clone()
     }
 
     /// Where the Job spec would be, for reporting it missing: the deepest existing ancestor.
@@ -128,11 +156,11 @@ impl<'a> Object<'a> {
     }
 
     pub fn pod_template(&self) -> Option<Field<'a>> {
-        self.job_spec()?.child("template")
+        self.places.pod_template.clone()
     }
 
     pub fn pod_spec(&self) -> Option<Field<'a>> {
-        self.pod_template()?.child("spec")
+        self.places.pod_spec.clone()
     }
 
     /// The object's own metadata annotation.

@@ -30,6 +30,11 @@ use tokio_rustls::TlsConnector;
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
+// The allocator of the joblint binary (src/main.rs): the floor differs from `joblint serve`
+// only by not linting.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--floor-server") {

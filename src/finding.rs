@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -167,15 +168,16 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     /// How to fix it.
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     /// Why it matters (the first sentence of the rule's rationale).
     #[serde(skip)]
-    pub why: Option<String>,
+    pub why: Option<Arc<str>>,
     /// The field path, relative to the object, in the API server's notation.
     pub path: String,
     pub location: Location,
     pub labels: Vec<Label>,
-    pub object: ObjectRef,
+    /// Shared by the findings of one object.
+    pub object: Arc<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
 }

@@ -1,14 +1,15 @@
-//! The pipeline: source → documents → objects → rules → findings. The CLI and the webhook both
-//! call [`Linter::lint_source`]; they differ only in how they present its result.
+//! The pipeline: source → documents → objects → rules → findings. The CLI calls
+//! [`Linter::lint_source`] on text; the webhook calls [`Linter::lint_decoded`] on the object it has
+//! already decoded. From the documents on, both take the same path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
 use crate::object::{Kind, Object, recognise};
-use crate::rule::{Catalog, Ctx, Memo};
+use crate::rule::{Catalog, Ctx, Memo, Rule};
 use crate::source::Source;
 use crate::yaml::{self, Node};
 
@@ -22,13 +23,24 @@ pub const IGNORE_COMMENT: &str = "joblint-ignore:";
 pub struct Linter {
     catalog: Arc<Catalog>,
     settings: Arc<Settings>,
+    /// The enabled rules in catalogue order, with their settings (looked up once, not per object).
+    active: Arc<[(Arc<Rule>, RuleState)]>,
 }
 
 impl Linter {
     pub fn new(catalog: Arc<Catalog>, settings: Settings) -> Self {
+        let active = catalog
+            .rules()
+            .iter()
+            .filter_map(|rule| {
+                let state = settings.rules.get(&rule.meta.id)?;
+                state.enabled.then(|| (rule.clone(), state.clone()))
+            })
+            .collect();
         Linter {
             catalog,
             settings: Arc::new(settings),
+            active,
         }
     }
 
@@ -74,7 +86,36 @@ impl Linter {
 
     /// Lints every Job and CronJob in one source.
     pub fn lint_source(&self, source: &Source) -> FileReport {
-        let stream = yaml::parse(source);
+        self.lint_stream(source, yaml::parse(source))
+    }
+
+    /// Lints an object that arrived decoded (the webhook's), without a text to point into:
+    /// findings carry field paths, and their locations are line 1, column 1 of `name`.
+    pub fn lint_decoded<T: serde::Serialize + ?Sized>(&self, name: &str, object: &T) -> FileReport {
+        let root = match yaml::from_serialize(object) {
+            Ok(root) => root,
+            Err(error) => {
+                return FileReport {
+                    file: name.to_owned(),
+                    input_errors: vec![InputError {
+                        file: name.to_owned(),
+                        line: 1,
+                        column: 1,
+                        message: format!("cannot lint the object: {}", error.message),
+                        span: None,
+                    }],
+                    ..FileReport::default()
+                };
+            }
+        };
+        let stream = yaml::Stream {
+            documents: vec![yaml::Document { index: 0, root }],
+            error: None,
+        };
+        self.lint_stream(&Source::new(name, String::new()), stream)
+    }
+
+    fn lint_stream(&self, source: &Source, stream: yaml::Stream) -> FileReport {
         let mut report = FileReport {
             file: source.name.clone(),
             ..FileReport::default()
@@ -113,7 +154,7 @@ impl Linter {
         comments: &IgnoreComments,
         out: &mut Vec<Finding>,
     ) {
-        let object_ref = ObjectRef::new(object, template);
+        let object_ref = Arc::new(ObjectRef::new(object, template));
         let ignored = if self.settings.annotation_opt_out {
             ignore_annotations(object)
         } else {
@@ -121,13 +162,7 @@ impl Linter {
         };
         let mut findings = Vec::new();
         let memo = Memo::default();
-        for rule in self.catalog.rules() {
-            let Some(state) = self.settings.rules.get(&rule.meta.id) else {
-                continue;
-            };
-            if !state.enabled {
-                continue;
-            }
+        for (rule, state) in self.active.iter() {
             let ctx = Ctx {
                 object,
                 params: &state.params,
@@ -147,8 +182,8 @@ impl Linter {
                     category: rule.meta.category.clone(),
                     severity: state.severity,
                     message: diag.message,
-                    help: Some(diag.help.unwrap_or_else(|| rule.help().to_owned())),
-                    why: Some(rule.why().to_owned()),
+                    help: Some(diag.help.map_or_else(|| rule.help().clone(), Arc::from)),
+                    why: Some(rule.why().clone()),
                     path: diag.target.path.to_string(),
                     location,
                     labels: diag

@@ -193,8 +193,9 @@ pub struct Rule {
     /// Where the rule came from: `rules/<file>` for built-ins, the path for user rules.
     pub origin: String,
     pub builtin: bool,
-    why: String,
-    help: String,
+    // Shared with every finding of the rule (a finding holds a reference, not a copy).
+    why: Arc<str>,
+    help: Arc<str>,
 }
 
 impl Rule {
@@ -219,12 +220,12 @@ impl Rule {
     }
 
     /// The first sentence of the rationale: why the finding matters.
-    pub fn why(&self) -> &str {
+    pub fn why(&self) -> &Arc<str> {
         &self.why
     }
 
     /// The first sentence of the remediation: the help line.
-    pub fn help(&self) -> &str {
+    pub fn help(&self) -> &Arc<str> {
         &self.help
     }
 }
@@ -404,8 +405,8 @@ fn load_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, CatalogErr
         },
     };
     Ok(Rule {
-        why: first_sentence(&meta.rationale),
-        help: first_sentence(&meta.remediation),
+        why: first_sentence(&meta.rationale).into(),
+        help: first_sentence(&meta.remediation).into(),
         meta,
         check,
         origin: origin.to_owned(),

@@ -11,6 +11,7 @@
 //!   at most 120 characters, all of them within the apiserver's 4096-character budget.
 //! - dryRun is judged like any other request.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
@@ -20,7 +21,6 @@ use kube::core::{DynamicObject, Status};
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::finding::{Finding, Severity};
 use crate::lint::Linter;
-use crate::source::Source;
 
 /// The longest single warning we send (the apiserver asks for 120 where possible).
 pub const WARNING_MAX_CHARS: usize = 120;
@@ -178,15 +178,10 @@ pub fn review(
     }
 }
 
-/// Lints one object exactly as the CLI lints a file: its JSON text through `lint_source`.
-/// Returns the unsuppressed findings and any input errors. The JSON is pretty-printed: the
-/// engine maps parser positions to byte offsets per line, so one long line costs far more.
+/// Lints one object with the CLI's engine, straight from its decoded form (no JSON text to
+/// re-parse). Returns the unsuppressed findings and any input errors.
 fn lint(linter: &Linter, object: &DynamicObject) -> (Vec<Finding>, Vec<String>) {
-    let text = match serde_json::to_string_pretty(object) {
-        Ok(text) => text,
-        Err(e) => return (Vec::new(), vec![e.to_string()]),
-    };
-    let report = linter.lint_source(&Source::new("<admission>", text));
+    let report = linter.lint_decoded("<admission>", object);
     let findings = report
         .findings
         .into_iter()
@@ -232,7 +227,15 @@ fn warning_line(f: &Finding) -> String {
 
 /// Control characters (newlines included) become spaces and runs of whitespace collapse: the
 /// apiserver drops a warning that contains any control character.
-fn one_line(s: &str) -> String {
+fn one_line(s: &str) -> Cow<'_, str> {
+    // Most lines already are: printable ASCII, single spaces, none at either end.
+    let clean = s.bytes().all(|b| (b' '..=b'~').contains(&b))
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ");
+    if clean {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for word in s
         .split(|c: char| c.is_control() || c.is_whitespace())
@@ -243,13 +246,13 @@ fn one_line(s: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Cuts a line to `max` characters, marking the cut with `...`.
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
+fn shorten(s: String, max: usize) -> String {
+    if s.len() <= max || s.chars().count() <= max {
+        return s;
     }
     let mut out: String = s.chars().take(max.saturating_sub(3) + 1).collect();
     // Cut at the last space when there is one in the second half, else mid-word.
@@ -268,7 +271,13 @@ fn shorten(s: &str, max: usize) -> String {
 fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
     const RESERVE: usize = 64;
     let lines: Vec<String> = lines
-        .map(|l| shorten(&one_line(&l), WARNING_MAX_CHARS))
+        .map(|l| {
+            let l = match one_line(&l) {
+                Cow::Borrowed(_) => l,
+                Cow::Owned(cleaned) => cleaned,
+            };
+            shorten(l, WARNING_MAX_CHARS)
+        })
         .collect();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -357,14 +366,17 @@ mod tests {
 
     #[test]
     fn shorten_marks_the_cut() {
-        assert_eq!(shorten("abc", 5), "abc");
+        assert_eq!(shorten("abc".to_owned(), 5), "abc");
         let long = "é".repeat(200);
-        let cut = shorten(&long, WARNING_MAX_CHARS);
+        let cut = shorten(long, WARNING_MAX_CHARS);
         assert_eq!(cut.chars().count(), WARNING_MAX_CHARS);
         assert!(cut.ends_with("..."));
-        assert_eq!(shorten("aaaa bbbb cccc", 12), "aaaa bbbb...");
-        assert_eq!(shorten("aaaa bbbbbbbbb", 12), "aaaa bbbb...");
-        assert_eq!(shorten("aa bbbbbbbbbbbbbbbbb", 12), "aa bbbbbb...");
+        assert_eq!(shorten("aaaa bbbb cccc".to_owned(), 12), "aaaa bbbb...");
+        assert_eq!(shorten("aaaa bbbbbbbbb".to_owned(), 12), "aaaa bbbb...");
+        assert_eq!(
+            shorten("aa bbbbbbbbbbbbbbbbb".to_owned(), 12),
+            "aa bbbbbb..."
+        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 
 use crate::source::{Source, Span};
 
+mod serialize;
+pub use serialize::from_serialize;
+
 /// Deepest nesting accepted; deeper input is an error, never a stack overflow in a rule.
 pub const MAX_DEPTH: usize = 128;
 /// Most nodes one input may expand to (aliases included).

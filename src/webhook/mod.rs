@@ -17,6 +17,9 @@ use crate::config::{self, Config, ConfigError, Settings, WebhookConfig};
 use crate::lint::Linter;
 use crate::rule::{Catalog, CatalogError};
 
+/// The rule family the webhook does not run (see [`Policy::load`]).
+const SCHEMA_CATEGORY: &str = "schema";
+
 /// What the webhook enforces: the linter with the config's rule settings, and the webhook's own
 /// settings. Rebuilt as a whole when the config file changes.
 pub struct Policy {
@@ -62,9 +65,51 @@ impl Policy {
         let mut settings =
             Settings::resolve(&catalog, &config, &[], &[], None).map_err(PolicyError::Settings)?;
         settings.annotation_opt_out = config.webhook.allow_annotation_opt_out;
+        // The apiserver decodes an object into its typed form (unknown fields rejected or
+        // dropped, types checked, duplicate keys gone) before it calls validating webhooks, so
+        // the `schema` family, which checks a manifest as written, can find nothing here.
+        for rule in catalog.rules() {
+            if rule.meta.category == SCHEMA_CATEGORY
+                && let Some(state) = settings.rules.get_mut(&rule.meta.id)
+            {
+                state.enabled = false;
+            }
+        }
         Ok(Policy {
             linter: Linter::new(Arc::new(catalog), settings),
             webhook: config.webhook,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    #[test]
+    fn the_webhook_leaves_the_schema_family_to_the_cli() {
+        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  ttlSecondAfterFinished: 60\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n";
+        let rules = |linter: &Linter| -> Vec<String> {
+            linter
+                .lint_source(&Source::new("t", manifest))
+                .findings
+                .into_iter()
+                .map(|f| f.rule)
+                .collect()
+        };
+        let policy = Policy::load(None).expect("default policy");
+        let webhook = rules(&policy.linter);
+        assert!(
+            !webhook.iter().any(|r| r.starts_with("schema-")),
+            "{webhook:?}"
+        );
+        assert!(webhook.iter().any(|r| r == "ttl-missing"), "{webhook:?}");
+
+        let catalog = Arc::new(Catalog::builtin().expect("rules"));
+        let settings =
+            Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("settings");
+        let cli = rules(&Linter::new(catalog, settings));
+        assert!(cli.iter().any(|r| r == "schema-unknown-field"), "{cli:?}");
     }
 }

@@ -214,7 +214,7 @@ fn finding_line(f: &Finding) -> String {
 /// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut.
 fn warning_line(f: &Finding) -> String {
     let full = finding_line(f);
-    if full.chars().count() <= WARNING_MAX_CHARS {
+    if full.len() <= WARNING_MAX_CHARS || full.chars().count() <= WARNING_MAX_CHARS {
         return full;
     }
     let short = format!("[{}] {}", f.rule, one_line(&f.message));
@@ -251,10 +251,13 @@ fn one_line(s: &str) -> Cow<'_, str> {
 
 /// Cuts a line to `max` characters, marking the cut with `...`.
 fn shorten(s: String, max: usize) -> String {
-    if s.len() <= max || s.chars().count() <= max {
+    if s.len() <= max || s.char_indices().nth(max).is_none() {
         return s;
     }
-    let mut out: String = s.chars().take(max.saturating_sub(3) + 1).collect();
+    let keep = max.saturating_sub(3) + 1;
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let mut out = s;
+    out.truncate(end);
     // Cut at the last space when there is one in the second half, else mid-word.
     match out.rfind(' ') {
         Some(i) if i >= out.len() / 2 => out.truncate(i),

@@ -1,5 +1,7 @@
 //! Recognising Job and CronJob objects in parsed documents, and navigating them by field path.
 
+use std::borrow::Cow;
+
 use crate::path::FieldPath;
 use crate::source::Span;
 use crate::yaml::{Document, Node, Value};
@@ -211,8 +213,10 @@ pub struct Target {
 }
 
 impl<'a> Field<'a> {
-    pub fn child(&self, name: &str) -> Option<Field<'a>> {
-        let entry = self.node.entry(name)?;
+    /// The child `name`: a literal (`&'static str`, kept in the path without a copy) or a
+    /// `String` (moved into the path when the child exists).
+    pub fn child(&self, name: impl Into<Cow<'static, str>> + AsRef<str>) -> Option<Field<'a>> {
+        let entry = self.node.entry(name.as_ref())?;
         Some(Field {
             node: &entry.value,
             key: Some(&entry.key),
@@ -221,14 +225,14 @@ impl<'a> Field<'a> {
     }
 
     /// A child that is present and not null.
-    pub fn child_some(&self, name: &str) -> Option<Field<'a>> {
+    pub fn child_some(&self, name: impl Into<Cow<'static, str>> + AsRef<str>) -> Option<Field<'a>> {
         self.child(name).filter(|f| !f.node.is_null())
     }
 
-    pub fn descend(&self, names: &[&str]) -> Option<Field<'a>> {
+    pub fn descend(&self, names: &[&'static str]) -> Option<Field<'a>> {
         names
             .iter()
-            .try_fold(self.clone(), |field, name| field.child(name))
+            .try_fold(self.clone(), |field, name| field.child(*name))
     }
 
     /// The items of a list, with `[i]` paths; empty when the node is not a list.
@@ -254,7 +258,7 @@ impl<'a> Field<'a> {
 
     /// The fields of a structured object, as `.name` children.
     pub fn fields(&self) -> Vec<(String, Field<'a>)> {
-        self.children(|path, key| path.field(key))
+        self.children(|path, key| path.field(key.to_owned()))
     }
 
     fn children(&self, step: impl Fn(&FieldPath, &str) -> FieldPath) -> Vec<(String, Field<'a>)> {
@@ -305,7 +309,7 @@ impl<'a> Field<'a> {
     }
 
     /// A missing child: the path names the child, the location is this field's key.
-    pub fn missing(&self, name: &str) -> Target {
+    pub fn missing(&self, name: impl Into<Cow<'static, str>>) -> Target {
         Target {
             path: self.path.field(name),
             span: self

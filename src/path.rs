@@ -1,6 +1,7 @@
 //! Field paths in the API server's notation: `spec.template.spec.containers[0].image`,
 //! `metadata.labels[app.kubernetes.io/name]`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -17,7 +18,8 @@ struct Link {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Segment {
-    Field(String),
+    // Field names are mostly literals in the checks: those are borrowed, not copied.
+    Field(Cow<'static, str>),
     Index(usize),
     Key(String),
 }
@@ -32,11 +34,12 @@ impl FieldPath {
         dotted
             .split('.')
             .filter(|s| !s.is_empty())
-            .fold(FieldPath::root(), |path, name| path.field(name))
+            .fold(FieldPath::root(), |path, name| path.field(name.to_owned()))
     }
 
-    pub fn field(&self, name: &str) -> Self {
-        self.with(Segment::Field(name.to_owned()))
+    /// A field: a `&'static str` is kept as it is, a `String` moved in.
+    pub fn field(&self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.with(Segment::Field(name.into()))
     }
 
     pub fn index(&self, index: usize) -> Self {

@@ -264,7 +264,7 @@ fn run_schema(
         let at = resolve_pointer(field, error.instance_path().as_str());
         let target = match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => {
-                at.missing(property.as_str().unwrap_or_default())
+                at.missing(property.as_str().unwrap_or_default().to_owned())
             }
             _ => at.target(),
         };
@@ -280,7 +280,7 @@ fn resolve_pointer<'a>(field: &Field<'a>, pointer: &str) -> Field<'a> {
     for raw in pointer.split('/').skip(1) {
         let token = raw.replace("~1", "/").replace("~0", "~");
         let next = match &at.node.value {
-            crate::yaml::Value::Map(_) => at.child(&token),
+            crate::yaml::Value::Map(_) => at.child(token),
             crate::yaml::Value::Seq(_) => token
                 .parse::<usize>()
                 .ok()

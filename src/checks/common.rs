@@ -18,7 +18,7 @@ pub fn annotation<'a>(object: &Object<'a>, key: &str) -> Option<Field<'a>> {
     metadata_map(object, "annotations", key)
 }
 
-fn metadata_map<'a>(object: &Object<'a>, map: &str, key: &str) -> Option<Field<'a>> {
+fn metadata_map<'a>(object: &Object<'a>, map: &'static str, key: &str) -> Option<Field<'a>> {
     metadata_entries(object, map)
         .into_iter()
         .rev()
@@ -35,7 +35,7 @@ pub fn labels<'a>(object: &Object<'a>) -> Vec<(String, Field<'a>)> {
     metadata_entries(object, "labels")
 }
 
-fn metadata_entries<'a>(object: &Object<'a>, map: &str) -> Vec<(String, Field<'a>)> {
+fn metadata_entries<'a>(object: &Object<'a>, map: &'static str) -> Vec<(String, Field<'a>)> {
     object
         .root_field()
         .descend(&["metadata", map])
@@ -112,7 +112,7 @@ pub fn retries(job_spec: &Field<'_>) -> Option<Retries> {
 }
 
 /// An integer field of `parent`, when present and an integer.
-pub fn int_field<'a>(parent: &Field<'a>, name: &str) -> Option<(i64, Field<'a>)> {
+pub fn int_field<'a>(parent: &Field<'a>, name: &'static str) -> Option<(i64, Field<'a>)> {
     let field = parent.child_some(name)?;
     Some((field.i64()?, field))
 }

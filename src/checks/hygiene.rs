@@ -16,7 +16,7 @@ pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
             ));
             continue;
         };
-        let has = |map: &str, key: &str| {
+        let has = |map: &'static str, key: &str| {
             resources
                 .child_some(map)
                 .is_some_and(|m| m.node.get_some(key).is_some())

@@ -176,7 +176,7 @@ impl<'a> Walker<'_, 'a> {
                 self.out.push((
                     Problem::Required,
                     Diagnostic::new(
-                        field.missing(name),
+                        field.missing(name.clone()),
                         format!("required field `{name}` is missing in {}", object.name),
                     ),
                 ));
@@ -232,7 +232,7 @@ impl<'a> Walker<'_, 'a> {
             };
             let path = self.field_path();
             let path = if fields {
-                path.field(&name)
+                path.field(name.clone().into_owned())
             } else {
                 path.key(&name)
             };
@@ -259,7 +259,7 @@ impl<'a> Walker<'_, 'a> {
 
     fn unknown(&self, object: &ObjectTy, key: &Node, name: &str) -> Diagnostic {
         let target = Target {
-            path: self.field_path().field(name),
+            path: self.field_path().field(name.to_owned()),
             span: key.span.clone(),
         };
         let here = self.pattern();
@@ -450,7 +450,7 @@ impl<'a> Walker<'_, 'a> {
         self.path
             .iter()
             .fold(FieldPath::root(), |path, seg| match seg {
-                Seg::Field(name) => path.field(name),
+                Seg::Field(name) => path.field(name.clone().into_owned()),
                 Seg::Index(i) => path.index(*i),
                 Seg::Key(key) => path.key(key),
             })

@@ -139,7 +139,8 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if ttl < 0 {
         return;
     }
-    let limit = |name: &str, default: i64| int_field(&spec, name).map_or(default, |(v, _)| v);
+    let limit =
+        |name: &'static str, default: i64| int_field(&spec, name).map_or(default, |(v, _)| v);
     let successful = limit("successfulJobsHistoryLimit", 3);
     let failed = limit("failedJobsHistoryLimit", 1);
     if successful <= 0 && failed <= 0 {

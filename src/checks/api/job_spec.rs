@@ -22,7 +22,7 @@ pub fn api_job_counts(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let view = JobSpecView::of(ctx);
     // The values after defaulting are what the server validates; a default is never negative,
     // so a negative value was written and is underlined where it stands.
-    let read = |name: &str| Int::of(view.spec.as_ref(), name);
+    let read = |name: &'static str| Int::of(view.spec.as_ref(), name);
     for (name, value) in [
         ("parallelism", view.parallelism),
         ("completions", view.completions),
@@ -52,7 +52,7 @@ pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(spec) = view.spec.clone() else {
         return;
     };
-    let invalid_at = |name: &str, detail: &str, out: &mut Vec<Diagnostic>| {
+    let invalid_at = |name: &'static str, detail: &str, out: &mut Vec<Diagnostic>| {
         if let Some(field) = view.child(name) {
             out.push(Diagnostic::new(
                 field.target(),

@@ -22,7 +22,7 @@ pub fn api_object_name(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(object) = served(ctx) else { return };
     let root = object.root_field();
     let meta = root.child_some("metadata");
-    let child = |name: &str| meta.as_ref().and_then(|m| m.child_some(name));
+    let child = |name: &'static str| meta.as_ref().and_then(|m| m.child_some(name));
     let generate_name = child("generateName").filter(|f| f.str().is_some_and(|s| !s.is_empty()));
     if let Some(field) = &generate_name {
         let prefix = mask_trailing_dash(field.str().unwrap_or_default());

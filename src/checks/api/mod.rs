@@ -44,7 +44,7 @@ enum Int {
 }
 
 impl Int {
-    fn of(parent: Option<&Field<'_>>, name: &str) -> Int {
+    fn of(parent: Option<&Field<'_>>, name: &'static str) -> Int {
         match parent.and_then(|p| p.child_some(name)) {
             None => Int::Nil,
             Some(f) => f.i64().map_or(Int::Bad, Int::Val),
@@ -97,7 +97,7 @@ impl<'a> JobSpecView<'a> {
     fn new(object: &Object<'a>) -> Self {
         let spec = object.job_spec().filter(|f| !f.node.is_null());
         let s = spec.as_ref();
-        let str_of = |name: &str| s.and_then(|f| f.child_some(name)).and_then(|f| f.str());
+        let str_of = |name: &'static str| s.and_then(|f| f.child_some(name)).and_then(|f| f.str());
         let mut completions = Int::of(s, "completions");
         let mut parallelism = Int::of(s, "parallelism");
         let backoff_limit_per_index = Int::of(s, "backoffLimitPerIndex");
@@ -150,7 +150,7 @@ impl<'a> JobSpecView<'a> {
         }
     }
 
-    fn child(&self, name: &str) -> Option<Field<'a>> {
+    fn child(&self, name: &'static str) -> Option<Field<'a>> {
         self.spec.as_ref().and_then(|s| s.child_some(name))
     }
 
@@ -161,15 +161,15 @@ impl<'a> JobSpecView<'a> {
 
 /// Where a field that is not there would be: its full path, underlining the key of the deepest
 /// ancestor that exists (or the first line of `from` when none does).
-fn missing_target(from: &Field<'_>, names: &[&str]) -> Target {
+fn missing_target(from: &Field<'_>, names: &[&'static str]) -> Target {
     let mut field = from.clone();
     for (i, name) in names.iter().enumerate() {
-        match field.child(name).filter(|f| !f.node.is_null()) {
+        match field.child(*name).filter(|f| !f.node.is_null()) {
             Some(next) => field = next,
             None => {
-                let mut target = field.missing(name);
+                let mut target = field.missing(*name);
                 for rest in &names[i + 1..] {
-                    target.path = target.path.field(rest);
+                    target.path = target.path.field(*rest);
                 }
                 return target;
             }

@@ -221,7 +221,7 @@ pub fn api_pod_template(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A child that holds a string.
-fn str_child<'a>(f: &Field<'a>, name: &str) -> Option<Field<'a>> {
+fn str_child<'a>(f: &Field<'a>, name: &'static str) -> Option<Field<'a>> {
     f.child_some(name).filter(|c| c.str().is_some())
 }
 

@@ -21,7 +21,7 @@ const OPERATORS: [&str; 2] = ["In", "NotIn"];
 pub(super) const CONDITION_STATUSES: [&str; 3] = ["False", "True", "Unknown"];
 
 /// The target of a field that may be absent.
-fn at(parent: &Field<'_>, name: &str) -> crate::object::Target {
+fn at(parent: &Field<'_>, name: &'static str) -> crate::object::Target {
     parent
         .child(name)
         .map_or_else(|| missing_target(parent, &[name]), |f| f.target())

@@ -101,7 +101,7 @@ impl Linter {
                         file: name.to_owned(),
                         line: 1,
                         column: 1,
-                        message: format!("cannot lint the object: {}", error.message),
+                        message: error.message,
                         span: None,
                     }],
                     ..FileReport::default()

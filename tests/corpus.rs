@@ -120,3 +120,67 @@ fn stdin_and_files_agree() {
     let text = std::fs::read_to_string(path).unwrap();
     assert_eq!(source.text, text);
 }
+
+/// The webhook lints objects that arrive decoded (`Linter::lint_decoded`, no text); the CLI
+/// lints text. Apart from what only text has (the `schema` family, which reads the manifest as
+/// written, and `# joblint-ignore` comments), both must find the same problems at the same paths.
+#[test]
+fn decoded_objects_get_the_findings_their_text_gets() {
+    use joblint::source::Source;
+    use joblint::yaml;
+
+    let catalog = Arc::new(Catalog::builtin().unwrap());
+    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
+    let linter = Linter::new(catalog, settings);
+    let comparable = |f: &joblint::Finding| {
+        !f.category.starts_with("schema")
+            && !matches!(
+                f.suppressed,
+                Some(joblint::finding::Suppression::Comment { .. })
+            )
+    };
+    let key = |document: usize, f: &joblint::Finding| {
+        format!(
+            "{document} {:?} {} {}: {}",
+            f.severity, f.rule, f.path, f.message
+        )
+    };
+    let mut compared = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let source = Source::new(path.display().to_string(), text);
+        let mut want: Vec<String> = linter
+            .lint_source(&source)
+            .findings
+            .iter()
+            .filter(|f| comparable(f))
+            .map(|f| key(f.object.document, f))
+            .collect();
+        let mut got = Vec::new();
+        for doc in &yaml::parse(&source).documents {
+            let decoded = linter.lint_decoded("decoded", &doc.root.to_json());
+            assert!(decoded.input_errors.is_empty(), "{}", path.display());
+            got.extend(
+                decoded
+                    .findings
+                    .iter()
+                    .filter(|f| comparable(f))
+                    .map(|f| key(doc.index, f)),
+            );
+        }
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{}", path.display());
+        compared += want.len();
+    }
+    assert!(compared > 500, "only {compared} findings compared");
+}

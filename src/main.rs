@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// The engine allocates many small nodes, paths and strings; mimalloc makes the CLI ~20-30% and a
+// The engine allocates many small nodes, paths and strings; mimalloc makes linting ~20-35% and a
 // webhook review ~40% faster than glibc's allocator (BENCHMARKS.md, "Allocator").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

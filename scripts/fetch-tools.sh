@@ -61,5 +61,8 @@ else
 fi
 
 "$bin_dir/helm" version --short
-"$bin_dir/kubectl" version --client 2>/dev/null | head -n 1
+# Not `| head -n 1`: with pipefail, kubectl dies of SIGPIPE when head exits before its second
+# line is written, and the script fails at random.
+kubectl_version=$("$bin_dir/kubectl" version --client 2>/dev/null)
+echo "${kubectl_version%%$'\n'*}"
 echo "kubernetes-validate $(kubernetes-validate --version)"

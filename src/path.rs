@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// A path, stored as a chain from its last segment back to the root: a child step shares its
@@ -16,7 +15,7 @@ struct Link {
     segment: Segment,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     // Field names are mostly literals in the checks: those are borrowed, not copied.
     Field(Cow<'static, str>),
@@ -61,18 +60,6 @@ impl FieldPath {
             segment,
         })))
     }
-
-    /// The segments from the root on.
-    fn segments(&self) -> Vec<&Segment> {
-        let mut out = Vec::new();
-        let mut at = &self.0;
-        while let Some(link) = at {
-            out.push(&link.segment);
-            at = &link.parent.0;
-        }
-        out.reverse();
-        out
-    }
 }
 
 impl PartialEq for FieldPath {
@@ -98,12 +85,6 @@ impl PartialEq for FieldPath {
 
 impl Eq for FieldPath {}
 
-impl Hash for FieldPath {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.segments().hash(state);
-    }
-}
-
 impl fmt::Debug for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "FieldPath({self})")
@@ -112,15 +93,16 @@ impl fmt::Debug for FieldPath {
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, segment) in self.segments().into_iter().enumerate() {
-            match segment {
-                Segment::Field(name) if i == 0 => f.write_str(name)?,
-                Segment::Field(name) => write!(f, ".{name}")?,
-                Segment::Index(index) => write!(f, "[{index}]")?,
-                Segment::Key(key) => write!(f, "[{key}]")?,
-            }
+        let Some(link) = &self.0 else {
+            return Ok(());
+        };
+        link.parent.fmt(f)?;
+        match &link.segment {
+            Segment::Field(name) if link.parent.is_root() => f.write_str(name),
+            Segment::Field(name) => write!(f, ".{name}"),
+            Segment::Index(index) => write!(f, "[{index}]"),
+            Segment::Key(key) => write!(f, "[{key}]"),
         }
-        Ok(())
     }
 }
 

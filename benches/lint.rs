@@ -3,18 +3,13 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use joblint::config::{Config, Settings};
+use joblint::Linter;
 use joblint::source::Source;
-use joblint::{Catalog, Linter};
 
 fn linter() -> Linter {
-    let catalog = Arc::new(Catalog::builtin().expect("rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("defaults");
-    Linter::new(catalog, settings)
+    Linter::builtin().expect("built-in rules load")
 }
 
 fn corpus() -> Vec<Source> {

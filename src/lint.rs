@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::config::{RuleState, Settings};
+use crate::config::{Config, RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
 use crate::object::{Kind, Object, recognise};
@@ -42,6 +42,14 @@ impl Linter {
             settings: Arc::new(settings),
             active,
         }
+    }
+
+    /// The built-in rules with their default settings: `joblint lint` without a config or flags.
+    pub fn builtin() -> Result<Linter, String> {
+        let catalog = Catalog::builtin().map_err(|e| format!("built-in rules: {e}"))?;
+        let catalog = Arc::new(catalog);
+        let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None)?;
+        Ok(Linter::new(catalog, settings))
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -5,21 +5,17 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use joblint::config::{Config, Settings};
+use joblint::Linter;
 use joblint::finding::FileReport;
 use joblint::input::{self, Input};
-use joblint::{Catalog, Linter};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
 }
 
 fn lint_corpus() -> Vec<FileReport> {
-    let catalog = Arc::new(Catalog::builtin().unwrap());
-    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
-    let linter = Linter::new(catalog, settings);
+    let linter = Linter::builtin().expect("built-in rules load");
     let dir = corpus_dir().display().to_string();
     let (inputs, errors) = input::expand(&[dir], &globset::GlobSet::empty());
     assert!(errors.is_empty(), "{errors:?}");
@@ -129,9 +125,7 @@ fn decoded_objects_get_the_findings_their_text_gets() {
     use joblint::source::Source;
     use joblint::yaml;
 
-    let catalog = Arc::new(Catalog::builtin().unwrap());
-    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
-    let linter = Linter::new(catalog, settings);
+    let linter = Linter::builtin().expect("built-in rules load");
     let comparable = |f: &joblint::Finding| {
         !f.category.starts_with("schema")
             && !matches!(

@@ -3,18 +3,13 @@
 //! listed in its comment header as `# expect: <rule> <line>:<col>`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use joblint::config::{Config, Settings};
+use joblint::Linter;
 use joblint::finding::FileReport;
 use joblint::source::Source;
-use joblint::{Catalog, Linter};
 
 fn linter() -> Linter {
-    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
-    Linter::new(catalog, settings)
+    Linter::builtin().expect("built-in rules load")
 }
 
 fn manifests(dir: &str) -> Vec<PathBuf> {

@@ -3,11 +3,9 @@
 //! Deterministic: a fixed-seed xorshift generator, so a failure reproduces.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use joblint::config::{Config, Settings};
+use joblint::Linter;
 use joblint::source::Source;
-use joblint::{Catalog, Linter};
 
 struct Rng(u64);
 
@@ -102,9 +100,7 @@ fn mangle(text: &str, rng: &mut Rng) -> String {
 
 #[test]
 fn mangled_corpus_never_panics() {
-    let catalog = Arc::new(Catalog::builtin().unwrap());
-    let settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
-    let linter = Linter::new(catalog, settings);
+    let linter = Linter::builtin().expect("built-in rules load");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

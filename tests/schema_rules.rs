@@ -4,18 +4,13 @@
 //! category `schema`; accepted fixtures yield none.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use joblint::config::{Config, Settings};
 use joblint::finding::FileReport;
 use joblint::source::Source;
-use joblint::{Catalog, Linter, Severity};
+use joblint::{Linter, Severity};
 
 fn lint(file: &str) -> FileReport {
-    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
-    let linter = Linter::new(catalog, settings);
+    let linter = Linter::builtin().expect("built-in rules load");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/schema")
         .join(file);
@@ -275,10 +270,9 @@ fn defaulted_and_unchecked_fields_are_not_required() {
     // onPodConditions without status (defaulted to True), imagePullSecrets `{}` (a warning only),
     // no metadata at all (the name rule belongs to the api family), podFailurePolicy without rules.
     let text = "apiVersion: batch/v1\nkind: Job\nspec:\n  podFailurePolicy: {}\n  template:\n    spec:\n      restartPolicy: Never\n      imagePullSecrets: [{}]\n      containers: [{name: a, image: b}]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      podFailurePolicy:\n        rules:\n          - action: Ignore\n            onPodConditions: [{type: DisruptionTarget}]\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: a, image: b}]\n";
-    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
-    let report = Linter::new(catalog, settings).lint_source(&Source::new("t.yaml", text));
+    let report = Linter::builtin()
+        .expect("built-in rules load")
+        .lint_source(&Source::new("t.yaml", text));
     assert_eq!(report.objects, 2);
     let schema: Vec<_> = report
         .findings
@@ -300,11 +294,9 @@ fn duplicates_in_large_mappings_are_found_in_linear_time() {
     }
     text.push_str("    k7: \"x\"\n    k7: yes\n");
     text.push_str("spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: a, image: b}]\n");
-    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
+    let linter = Linter::builtin().expect("built-in rules load");
     let started = std::time::Instant::now();
-    let report = Linter::new(catalog, settings).lint_source(&Source::new("big.yaml", text));
+    let report = linter.lint_source(&Source::new("big.yaml", text));
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
         "took {:?}",
@@ -334,10 +326,9 @@ fn duplicates_in_large_mappings_are_found_in_linear_time() {
 #[test]
 fn a_boolean_key_says_how_it_was_read() {
     let text = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: a\n          image: b\n          y: 1\n";
-    let catalog = Arc::new(Catalog::builtin().expect("built-in rules load"));
-    let settings =
-        Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("default settings");
-    let report = Linter::new(catalog, settings).lint_source(&Source::new("t.yaml", text));
+    let report = Linter::builtin()
+        .expect("built-in rules load")
+        .lint_source(&Source::new("t.yaml", text));
     let found: Vec<_> = report
         .findings
         .iter()

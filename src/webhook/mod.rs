@@ -106,10 +106,7 @@ mod tests {
         );
         assert!(webhook.iter().any(|r| r == "ttl-missing"), "{webhook:?}");
 
-        let catalog = Arc::new(Catalog::builtin().expect("rules"));
-        let settings =
-            Settings::resolve(&catalog, &Config::default(), &[], &[], None).expect("settings");
-        let cli = rules(&Linter::new(catalog, settings));
+        let cli = rules(&Linter::builtin().expect("built-in rules load"));
         assert!(cli.iter().any(|r| r == "schema-unknown-field"), "{cli:?}");
     }
 }

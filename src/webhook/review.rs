@@ -214,15 +214,20 @@ fn finding_line(f: &Finding) -> String {
 /// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut.
 fn warning_line(f: &Finding) -> String {
     let full = finding_line(f);
-    if full.len() <= WARNING_MAX_CHARS || full.chars().count() <= WARNING_MAX_CHARS {
+    if fits(&full, WARNING_MAX_CHARS) {
         return full;
     }
     let short = format!("[{}] {}", f.rule, one_line(&f.message));
-    if short.chars().count() <= WARNING_MAX_CHARS {
+    if fits(&short, WARNING_MAX_CHARS) {
         short
     } else {
         full
     }
+}
+
+/// Whether `s` has at most `max` characters (bytes first: most lines are ASCII).
+fn fits(s: &str, max: usize) -> bool {
+    s.len() <= max || s.chars().nth(max).is_none()
 }
 
 /// Control characters (newlines included) become spaces and runs of whitespace collapse: the
@@ -251,7 +256,7 @@ fn one_line(s: &str) -> Cow<'_, str> {
 
 /// Cuts a line to `max` characters, marking the cut with `...`.
 fn shorten(s: String, max: usize) -> String {
-    if s.len() <= max || s.char_indices().nth(max).is_none() {
+    if fits(&s, max) {
         return s;
     }
     let keep = max.saturating_sub(3) + 1;

@@ -17,8 +17,8 @@ use crate::config::{self, Config, ConfigError, Settings, WebhookConfig};
 use crate::lint::Linter;
 use crate::rule::{Catalog, CatalogError};
 
-/// The rule family the webhook does not run (see [`Policy::load`]).
-const SCHEMA_CATEGORY: &str = "schema";
+/// The rule families the webhook does not run (see [`Policy::load`]).
+const APISERVER_FAMILIES: [&str; 2] = ["schema", "api"];
 
 /// What the webhook enforces: the linter with the config's rule settings, and the webhook's own
 /// settings. Rebuilt as a whole when the config file changes.
@@ -65,11 +65,14 @@ impl Policy {
         let mut settings =
             Settings::resolve(&catalog, &config, &[], &[], None).map_err(PolicyError::Settings)?;
         settings.annotation_opt_out = config.webhook.allow_annotation_opt_out;
-        // The apiserver decodes an object into its typed form (unknown fields rejected or
-        // dropped, types checked, duplicate keys gone) before it calls validating webhooks, so
-        // the `schema` family, which checks a manifest as written, can find nothing here.
+        // kube-apiserver decodes an object into its typed form (unknown fields rejected or
+        // dropped, types checked, duplicate keys gone) and runs its own validation (the
+        // strategy's Validate, in BeforeCreate/BeforeUpdate) before it calls validating
+        // webhooks. So the `schema` family (the manifest as written) and the `api` family (what
+        // that validation rejects) can find nothing in a request of the cluster they guard; with
+        // a --kube-version other than the cluster's they would judge by the wrong version.
         for rule in catalog.rules() {
-            if rule.meta.category == SCHEMA_CATEGORY
+            if APISERVER_FAMILIES.contains(&rule.meta.category.as_str())
                 && let Some(state) = settings.rules.get_mut(&rule.meta.id)
             {
                 state.enabled = false;
@@ -88,8 +91,9 @@ mod tests {
     use crate::source::Source;
 
     #[test]
-    fn the_webhook_leaves_the_schema_family_to_the_cli() {
-        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  ttlSecondAfterFinished: 60\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n";
+    fn the_webhook_leaves_the_schema_and_api_families_to_the_cli() {
+        // An unknown field (schema), a name the apiserver rejects (api), no TTL (catalogue).
+        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: J_1}\nspec:\n  ttlSecondAfterFinished: 60\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n";
         let rules = |linter: &Linter| -> Vec<String> {
             linter
                 .lint_source(&Source::new("t", manifest))
@@ -101,12 +105,15 @@ mod tests {
         let policy = Policy::load(None).expect("default policy");
         let webhook = rules(&policy.linter);
         assert!(
-            !webhook.iter().any(|r| r.starts_with("schema-")),
+            !webhook
+                .iter()
+                .any(|r| r.starts_with("schema-") || r.starts_with("api-")),
             "{webhook:?}"
         );
         assert!(webhook.iter().any(|r| r == "ttl-missing"), "{webhook:?}");
 
         let cli = rules(&Linter::builtin().expect("built-in rules load"));
         assert!(cli.iter().any(|r| r == "schema-unknown-field"), "{cli:?}");
+        assert!(cli.iter().any(|r| r == "api-object-name"), "{cli:?}");
     }
 }

@@ -6,8 +6,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use joblint::webhook::{Policy, review};
-use kube::core::DynamicObject;
+use joblint::webhook::{AdmittedObject, Policy, review};
 use kube::core::admission::{AdmissionRequest, AdmissionReview};
 
 const FIXTURES: [&str; 4] = [
@@ -17,8 +16,8 @@ const FIXTURES: [&str; 4] = [
     "cronjob-update-on-failure",
 ];
 
-fn decode(body: &[u8]) -> AdmissionRequest<DynamicObject> {
-    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body).expect("fixture");
+fn decode(body: &[u8]) -> AdmissionRequest<AdmittedObject> {
+    let review: AdmissionReview<AdmittedObject> = serde_json::from_slice(body).expect("fixture");
     review.try_into().expect("request")
 }
 

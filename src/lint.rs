@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::config::{Config, RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
-use crate::object::{Kind, Object, recognise};
+use crate::object::{Kind, Object, Recognised, recognise};
 use crate::rule::{Catalog, Ctx, Memo, Rule};
 use crate::source::Source;
 use crate::yaml::{self, Node};
@@ -97,30 +97,42 @@ impl Linter {
         self.lint_stream(source, yaml::parse(source))
     }
 
-    /// Lints an object that arrived decoded (the webhook's), without a text to point into:
-    /// findings carry field paths, and their locations are line 1, column 1 of `name`.
+    /// Lints an object that arrived decoded, without a text to point into: findings carry field
+    /// paths, and their locations are line 1, column 1 of `name`.
     pub fn lint_decoded<T: serde::Serialize + ?Sized>(&self, name: &str, object: &T) -> FileReport {
-        let root = match yaml::from_serialize(object) {
-            Ok(root) => root,
-            Err(error) => {
-                return FileReport {
+        match yaml::from_serialize(object) {
+            Ok(root) => self.lint_tree(name, &root),
+            Err(error) => FileReport {
+                file: name.to_owned(),
+                input_errors: vec![InputError {
                     file: name.to_owned(),
-                    input_errors: vec![InputError {
-                        file: name.to_owned(),
-                        line: 1,
-                        column: 1,
-                        message: error.message,
-                        span: None,
-                    }],
-                    ..FileReport::default()
-                };
-            }
+                    line: 1,
+                    column: 1,
+                    message: error.message,
+                    span: None,
+                }],
+                ..FileReport::default()
+            },
+        }
+    }
+
+    /// Lints a tree that was built without a text (the webhook decodes the object of an
+    /// admission request straight into one): as [`Linter::lint_decoded`].
+    pub fn lint_tree(&self, name: &str, root: &Node) -> FileReport {
+        let source = Source::new(name, String::new());
+        let mut report = FileReport {
+            file: name.to_owned(),
+            ..FileReport::default()
         };
-        let stream = yaml::Stream {
-            documents: vec![yaml::Document { index: 0, root }],
-            error: None,
-        };
-        self.lint_stream(&Source::new(name, String::new()), stream)
+        let no_comments = IgnoreComments::default();
+        self.lint_objects(
+            &source,
+            recognise([(0, root)]),
+            &BTreeMap::new(),
+            &no_comments,
+            &mut report,
+        );
+        report
     }
 
     fn lint_stream(&self, source: &Source, stream: yaml::Stream) -> FileReport {
@@ -140,18 +152,35 @@ impl Linter {
         }
         let templates = helm_templates(source, &stream.documents);
         let comments = IgnoreComments::scan(source);
-        let recognised = recognise(&stream.documents);
+        self.lint_objects(
+            source,
+            recognise(stream.roots()),
+            &templates,
+            &comments,
+            &mut report,
+        );
+        report
+    }
+
+    /// Lints the recognised objects into `report`, findings in source order.
+    fn lint_objects(
+        &self,
+        source: &Source,
+        recognised: Recognised<'_>,
+        templates: &BTreeMap<usize, String>,
+        comments: &IgnoreComments,
+        report: &mut FileReport,
+    ) {
         report.objects = recognised.objects.len();
         report.other_objects = recognised.other;
         for object in &recognised.objects {
             let template = templates.get(&object.document).cloned();
             report.linted.push(ObjectRef::new(object, template.clone()));
-            self.lint_object(source, object, template, &comments, &mut report.findings);
+            self.lint_object(source, object, template, comments, &mut report.findings);
         }
         report.findings.sort_by(|a, b| {
             (a.location.span.start, &a.rule).cmp(&(b.location.span.start, &b.rule))
         });
-        report
     }
 
     fn lint_object(
@@ -268,6 +297,7 @@ fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
 }
 
 /// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.
+#[derive(Default)]
 struct IgnoreComments {
     by_line: BTreeMap<usize, (BTreeSet<String>, Option<String>)>,
 }

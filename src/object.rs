@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::path::FieldPath;
 use crate::source::Span;
-use crate::yaml::{Document, Node, Value};
+use crate::yaml::{Node, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
@@ -74,12 +74,12 @@ pub struct Recognised<'a> {
     pub other: usize,
 }
 
-/// Finds the Jobs and CronJobs in a stream. Documents without apiVersion and kind are skipped;
-/// `kind: List` and every `*List` contribute their items.
-pub fn recognise(documents: &[Document]) -> Recognised<'_> {
+/// Finds the Jobs and CronJobs among documents (their index in the stream, their root).
+/// Documents without apiVersion and kind are skipped; `kind: List` and every `*List` contribute
+/// their items.
+pub fn recognise<'a>(documents: impl IntoIterator<Item = (usize, &'a Node)>) -> Recognised<'a> {
     let mut out = Recognised::default();
-    for doc in documents {
-        let root = &doc.root;
+    for (index, root) in documents {
         let (Some(_), Some(kind)) = (
             root.get("apiVersion").and_then(Node::as_str),
             root.get("kind").and_then(Node::as_str),
@@ -89,12 +89,12 @@ pub fn recognise(documents: &[Document]) -> Recognised<'_> {
         if kind.ends_with("List") {
             if let Some(items) = root.get("items").and_then(Node::as_seq) {
                 for (i, item) in items.iter().enumerate() {
-                    classify(item, doc.index, Some(i), &mut out);
+                    classify(item, index, Some(i), &mut out);
                 }
             }
             continue;
         }
-        classify(root, doc.index, None, &mut out);
+        classify(root, index, None, &mut out);
     }
     out
 }
@@ -341,7 +341,7 @@ mod tests {
         let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ConfigMap\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: b}\n---\nfoo: bar\n";
         let source = Source::new("t", text);
         let stream = parse(&source);
-        let r = recognise(&stream.documents);
+        let r = recognise(stream.roots());
         assert_eq!(r.objects.len(), 2);
         assert_eq!(r.other, 1);
         assert_eq!(r.objects[0].item, Some(0));
@@ -356,7 +356,7 @@ mod tests {
         let text = "apiVersion: batch/v1\nkind: Job\nspec:\n  template: {}\n";
         let source = Source::new("t", text);
         let stream = parse(&source);
-        let r = recognise(&stream.documents);
+        let r = recognise(stream.roots());
         let spec = r.objects[0].job_spec().unwrap();
         let t = spec.missing("ttlSecondsAfterFinished");
         assert_eq!(t.path.to_string(), "spec.ttlSecondsAfterFinished");

@@ -148,7 +148,7 @@ pub mod testing {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let mut out = Vec::new();
-        for object in &recognise(&stream.documents).objects {
+        for object in &recognise(stream.roots()).objects {
             let ctx = Ctx {
                 object,
                 params: &params,

@@ -1,10 +1,12 @@
 //! The validating admission webhook: the same engine as the CLI behind `POST /validate`.
 //!
+//! - [`AdmittedObject`]: the object of a request, decoded straight into the engine's tree.
 //! - [`review`]: the policy, a pure function from an admission request to a response.
 //! - [`server`]: HTTPS (axum on hyper, rustls), reloads, limits, metrics, shutdown. No policy.
 //! - [`tls`]: certificate loading and the reloading certificate resolver.
 //! - [`metrics`]: the Prometheus text exposition.
 
+mod admitted;
 pub mod metrics;
 pub mod review;
 pub mod server;
@@ -12,6 +14,8 @@ pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use admitted::AdmittedObject;
 
 use crate::config::{self, Config, ConfigError, Settings, WebhookConfig};
 use crate::lint::Linter;

@@ -14,10 +14,11 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use kube::core::Status;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
 use kube::core::response::{StatusCause, StatusDetails, StatusSummary};
-use kube::core::{DynamicObject, Status};
 
+use super::AdmittedObject;
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::finding::{Finding, Severity};
 use crate::lint::Linter;
@@ -91,7 +92,7 @@ pub struct Verdict {
 
 /// Judges one admission request.
 pub fn review(
-    req: &AdmissionRequest<DynamicObject>,
+    req: &AdmissionRequest<AdmittedObject>,
     linter: &Linter,
     config: &WebhookConfig,
 ) -> Verdict {
@@ -178,10 +179,10 @@ pub fn review(
     }
 }
 
-/// Lints one object with the CLI's engine, straight from its decoded form (no JSON text to
+/// Lints one object with the CLI's engine, straight from its decoded tree (no JSON text to
 /// re-parse). Returns the unsuppressed findings and any input errors.
-fn lint(linter: &Linter, object: &DynamicObject) -> (Vec<Finding>, Vec<String>) {
-    let report = linter.lint_decoded("<admission>", object);
+fn lint(linter: &Linter, object: &AdmittedObject) -> (Vec<Finding>, Vec<String>) {
+    let report = linter.lint_tree("<admission>", &object.tree);
     let findings = report
         .findings
         .into_iter()
@@ -191,9 +192,9 @@ fn lint(linter: &Linter, object: &DynamicObject) -> (Vec<Finding>, Vec<String>) 
     (findings, errors)
 }
 
-fn owned_by_cronjob(object: &DynamicObject) -> bool {
+fn owned_by_cronjob(object: &AdmittedObject) -> bool {
     object
-        .metadata
+        .metadata()
         .owner_references
         .iter()
         .flatten()
@@ -313,8 +314,8 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
 
 /// 422/Invalid with one `[rule-id] path: message` line per denying finding.
 fn denial_status(
-    req: &AdmissionRequest<DynamicObject>,
-    object: &DynamicObject,
+    req: &AdmissionRequest<AdmittedObject>,
+    object: &AdmittedObject,
     denying: &[&Finding],
 ) -> Status {
     let mut lines: Vec<String> = denying
@@ -330,10 +331,10 @@ fn denial_status(
     }
     let name = if req.name.is_empty() {
         object
-            .metadata
+            .metadata()
             .name
             .clone()
-            .or_else(|| object.metadata.generate_name.clone())
+            .or_else(|| object.metadata().generate_name.clone())
             .unwrap_or_default()
     } else {
         req.name.clone()

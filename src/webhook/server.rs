@@ -28,7 +28,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionReview, Operation};
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
@@ -38,7 +37,7 @@ use tracing::{debug, error, info, warn};
 use super::metrics::{Metrics, RequestLabels};
 use super::review::{self, Verdict};
 use super::tls::{self, CertStore, PairPaths, TlsError};
-use super::{Policy, PolicyError};
+use super::{AdmittedObject, Policy, PolicyError};
 
 /// How `joblint serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -406,7 +405,7 @@ fn guarded(shared: &Shared, started: Instant, answer: impl FnOnce() -> Response)
 }
 
 fn decide(shared: &Shared, policy: &Policy, bytes: &[u8], started: Instant) -> Response {
-    let review: AdmissionReview<DynamicObject> = match serde_json::from_slice(bytes) {
+    let review: AdmissionReview<AdmittedObject> = match serde_json::from_slice(bytes) {
         Ok(review) => review,
         Err(e) => {
             return failure(
@@ -417,7 +416,7 @@ fn decide(shared: &Shared, policy: &Policy, bytes: &[u8], started: Instant) -> R
             );
         }
     };
-    let request: AdmissionRequest<DynamicObject> = match review.try_into() {
+    let request: AdmissionRequest<AdmittedObject> = match review.try_into() {
         Ok(request) => request,
         Err(_) => {
             return failure(
@@ -463,7 +462,7 @@ fn operation_str(op: &Operation) -> &'static str {
 /// Metrics and the one log line of a decision (never the object's content).
 fn record(
     shared: &Shared,
-    request: &AdmissionRequest<DynamicObject>,
+    request: &AdmissionRequest<AdmittedObject>,
     verdict: &Verdict,
     started: Instant,
 ) {
@@ -486,7 +485,7 @@ fn record(
         request
             .object
             .as_ref()
-            .and_then(|o| o.metadata.generate_name.clone())
+            .and_then(|o| o.metadata().generate_name.clone())
             .unwrap_or_default()
     } else {
         request.name.clone()

@@ -13,7 +13,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 
 use crate::source::{Source, Span};
 
+mod deserialize;
 mod serialize;
+pub use deserialize::NodeDeserializer;
 pub use serialize::from_serialize;
 
 /// Deepest nesting accepted; deeper input is an error, never a stack overflow in a rule.
@@ -67,6 +69,13 @@ pub struct ParseError {
 pub struct Stream {
     pub documents: Vec<Document>,
     pub error: Option<ParseError>,
+}
+
+impl Stream {
+    /// Each document's index and root.
+    pub fn roots(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.documents.iter().map(|d| (d.index, &d.root))
+    }
 }
 
 impl Node {

@@ -12,7 +12,7 @@
 //! - dryRun is judged like any other request.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use kube::core::Status;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
@@ -228,7 +228,7 @@ fn warning_line(f: &Finding) -> String {
 
 /// Whether `s` has at most `max` characters (bytes first: most lines are ASCII).
 fn fits(s: &str, max: usize) -> bool {
-    s.len() <= max || s.chars().nth(max).is_none()
+    s.len() <= max || (!s.is_ascii() && s.chars().nth(max).is_none())
 }
 
 /// Control characters (newlines included) become spaces and runs of whitespace collapse: the
@@ -261,7 +261,11 @@ fn shorten(s: String, max: usize) -> String {
         return s;
     }
     let keep = max.saturating_sub(3) + 1;
-    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let end = if s.is_ascii() {
+        keep.min(s.len())
+    } else {
+        s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i)
+    };
     let mut out = s;
     out.truncate(end);
     // Cut at the last space when there is one in the second half, else mid-word.
@@ -288,12 +292,12 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
             shorten(l, WARNING_MAX_CHARS)
         })
         .collect();
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut total = 0;
     let mut left_out = 0;
-    for line in lines {
-        if line.is_empty() || !seen.insert(line.clone()) {
+    for line in &lines {
+        if line.is_empty() || !seen.insert(line.as_str()) {
             continue;
         }
         if left_out > 0 || total + line.len() > WARNINGS_MAX_TOTAL - RESERVE {
@@ -301,7 +305,7 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
             continue;
         }
         total += line.len();
-        out.push(line);
+        out.push(line.clone());
     }
     if left_out > 0 {
         out.push(format!(

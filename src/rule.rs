@@ -140,6 +140,8 @@ pub struct Memo<'a> {
     pub(crate) schema: std::cell::OnceCell<Vec<(checks::schema::Problem, Diagnostic)>>,
     /// The Job spec after the API server's defaulting (shared by the `api-*` rules).
     pub(crate) job_spec: std::cell::OnceCell<checks::api::JobSpecView<'a>>,
+    /// A CronJob's `spec.schedule`, parsed (shared by the schedule and TTL rules).
+    schedule: std::cell::OnceCell<Option<crate::cron::Schedule>>,
 }
 
 /// What a check sees: the object, the rule's parameters and the target Kubernetes version.
@@ -154,6 +156,18 @@ pub struct Ctx<'o, 'a> {
 }
 
 impl<'o, 'a> Ctx<'o, 'a> {
+    /// The object's `spec.schedule` as a cron schedule, parsed once per object; `None` when it
+    /// is absent, not a string, or rejected (the API-parity rules report that).
+    pub fn schedule(&self) -> Option<&'o crate::cron::Schedule> {
+        self.memo
+            .schedule
+            .get_or_init(|| {
+                let text = self.object.root.get_path(&["spec", "schedule"])?.as_str()?;
+                crate::cron::parse_standard(text).ok()
+            })
+            .as_ref()
+    }
+
     pub fn param_i64(&self, name: &str) -> i64 {
         self.params
             .get(name)

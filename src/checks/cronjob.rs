@@ -13,10 +13,10 @@ fn spec<'a>(ctx: &Ctx<'_, 'a>) -> Option<Field<'a>> {
 }
 
 /// `spec.schedule` and what it parses to; `None` when absent, not a string or rejected.
-fn schedule<'a>(ctx: &Ctx<'_, 'a>) -> Option<(Field<'a>, &'a str, Schedule)> {
+fn schedule<'o, 'a>(ctx: &Ctx<'o, 'a>) -> Option<(Field<'a>, &'a str, &'o Schedule)> {
+    let parsed = ctx.schedule()?;
     let field = spec(ctx)?.child_some("schedule")?;
     let text = field.str()?;
-    let parsed = cron::parse_standard(text).ok()?;
     Some((field, text, parsed))
 }
 
@@ -112,7 +112,7 @@ pub fn cronjob_timezone_unset(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     };
     // A TZ= prefix is an error reported elsewhere; intervals and schedules that only pick
     // minutes (`*/15 * * * *`) do not depend on the zone (half-hour offsets aside).
-    if cron::schedule_mentions_tz(text) || only_minutes(&parsed) {
+    if cron::schedule_mentions_tz(text) || only_minutes(parsed) {
         return;
     }
     out.push(Diagnostic::new(

@@ -1,7 +1,6 @@
 //! ttlSecondsAfterFinished: when finished Jobs are deleted, and who else deletes or re-creates them.
 
 use super::common::{annotations, has_owner, int_field, is_hook, labels};
-use crate::cron;
 use crate::object::{Field, Object, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -146,11 +145,7 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     if successful <= 0 && failed <= 0 {
         return;
     }
-    let period = spec
-        .child("schedule")
-        .and_then(|s| s.str().map(str::to_owned))
-        .and_then(|s| cron::parse_standard(&s).ok())
-        .and_then(|s| s.min_period_seconds());
+    let period = ctx.schedule().and_then(|s| s.min_period_seconds());
     let limits = format!("the history limits (successful {successful}, failed {failed})");
     let message = match period {
         Some(period) if u64::try_from(ttl).is_ok_and(|t| t < period) => format!(

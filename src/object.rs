@@ -251,6 +251,31 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// The entry `key` of a mapping of values (labels, annotations), as a `[key]` child; the
+    /// last one when a key repeats.
+    pub fn map_entry(&self, key: &str) -> Option<Field<'a>> {
+        let entry = self.node.entry(key)?;
+        Some(Field {
+            node: &entry.value,
+            key: Some(&entry.key),
+            path: self.path.key(key),
+        })
+    }
+
+    /// The first entry of a mapping of values whose (string) key matches, as a `[key]` child:
+    /// only the match becomes a field.
+    pub fn find_entry(&self, matches: impl Fn(&str) -> bool) -> Option<(&'a str, Field<'a>)> {
+        self.node.as_map()?.iter().find_map(|e| {
+            let key = e.key.as_str().filter(|k| matches(k))?;
+            let field = Field {
+                node: &e.value,
+                key: Some(&e.key),
+                path: self.path.key(key),
+            };
+            Some((key, field))
+        })
+    }
+
     /// The entries of a mapping, as `[key]` children (for labels, annotations, maps of values).
     pub fn entries(&self) -> Vec<(String, Field<'a>)> {
         self.children(|path, key| path.key(key))

@@ -13,34 +13,15 @@ pub const ARGO_HOOK: &str = "argocd.argoproj.io/hook";
 /// The Job's default `backoffLimit`.
 pub const DEFAULT_BACKOFF_LIMIT: i64 = 6;
 
-/// An entry of the object's own `metadata.annotations`, with its `[key]` path.
+/// An entry of the object's own `metadata.annotations`, with its `[key]` path (the last one when
+/// a key repeats).
 pub fn annotation<'a>(object: &Object<'a>, key: &str) -> Option<Field<'a>> {
-    metadata_map(object, "annotations", key)
+    metadata_map(object, "annotations")?.map_entry(key)
 }
 
-fn metadata_map<'a>(object: &Object<'a>, map: &'static str, key: &str) -> Option<Field<'a>> {
-    metadata_entries(object, map)
-        .into_iter()
-        .rev()
-        .find_map(|(k, field)| (k == key).then_some(field))
-}
-
-/// The object's own annotations, with their `[key]` paths.
-pub fn annotations<'a>(object: &Object<'a>) -> Vec<(String, Field<'a>)> {
-    metadata_entries(object, "annotations")
-}
-
-/// The object's own labels, with their `[key]` paths.
-pub fn labels<'a>(object: &Object<'a>) -> Vec<(String, Field<'a>)> {
-    metadata_entries(object, "labels")
-}
-
-fn metadata_entries<'a>(object: &Object<'a>, map: &'static str) -> Vec<(String, Field<'a>)> {
-    object
-        .root_field()
-        .descend(&["metadata", map])
-        .map(|m| m.entries())
-        .unwrap_or_default()
+/// The object's own `metadata.labels` or `metadata.annotations` (`map`).
+pub fn metadata_map<'a>(object: &Object<'a>, map: &'static str) -> Option<Field<'a>> {
+    object.root_field().descend(&["metadata", map])
 }
 
 /// `joblint.dev/idempotent` as declared on the object: `Some(true)` for `"true"`, `Some(false)`

@@ -1,6 +1,6 @@
 //! ttlSecondsAfterFinished: when finished Jobs are deleted, and who else deletes or re-creates them.
 
-use super::common::{annotations, has_owner, int_field, is_hook, labels};
+use super::common::{has_owner, int_field, is_hook, metadata_map};
 use crate::object::{Field, Object, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -101,13 +101,11 @@ pub fn gitops_ttl_recreate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// Which GitOps tool manages the object, from what the tool itself puts on it: the tool, where
 /// that shows and what it is. `app.kubernetes.io/instance` is not used: Helm charts set it too.
 fn gitops_manager(object: &Object<'_>) -> Option<(&'static str, Target, String)> {
-    let labels = labels(object);
-    let annotations = annotations(object);
-    let found = |entries: &[(String, Field<'_>)], what: &str, matches: &dyn Fn(&str) -> bool| {
-        entries
-            .iter()
-            .find(|(k, _)| matches(k))
-            .map(|(k, f)| (f.key_target(), format!("{what} {k}")))
+    let labels = metadata_map(object, "labels");
+    let annotations = metadata_map(object, "annotations");
+    let found = |map: &Option<Field<'_>>, what: &str, matches: &dyn Fn(&str) -> bool| {
+        let (key, field) = map.as_ref()?.find_entry(matches)?;
+        Some((field.key_target(), format!("{what} {key}")))
     };
     for (key, tool) in FLUX_LABELS {
         if let Some((t, what)) = found(&labels, "label", &|k| k == key) {

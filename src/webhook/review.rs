@@ -204,11 +204,17 @@ fn owned_by_cronjob(object: &AdmittedObject) -> bool {
 /// `[rule-id] path: message`, the form of denial lines.
 fn finding_line(f: &Finding) -> String {
     let message = one_line(&f.message);
-    if f.path.is_empty() {
-        format!("[{}] {message}", f.rule)
-    } else {
-        format!("[{}] {}: {message}", f.rule, one_line(&f.path))
+    let path = one_line(&f.path);
+    let mut line = String::with_capacity(f.rule.len() + path.len() + message.len() + 5);
+    line.push('[');
+    line.push_str(&f.rule);
+    line.push_str("] ");
+    if !path.is_empty() {
+        line.push_str(&path);
+        line.push_str(": ");
     }
+    line.push_str(&message);
+    line
 }
 
 /// A finding as a warning: `[rule-id] path: message` when that fits in
@@ -218,11 +224,19 @@ fn warning_line(f: &Finding) -> String {
     if fits(&full, WARNING_MAX_CHARS) {
         return full;
     }
-    let short = format!("[{}] {}", f.rule, one_line(&f.message));
-    if fits(&short, WARNING_MAX_CHARS) {
-        short
+    let message = one_line(&f.message);
+    if char_count(&f.rule) + 3 + char_count(&message) <= WARNING_MAX_CHARS {
+        format!("[{}] {message}", f.rule)
     } else {
         full
+    }
+}
+
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
     }
 }
 

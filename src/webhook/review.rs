@@ -12,7 +12,7 @@
 //! - dryRun is judged like any other request.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use kube::core::Status;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
@@ -248,12 +248,7 @@ fn fits(s: &str, max: usize) -> bool {
 /// Control characters (newlines included) become spaces and runs of whitespace collapse: the
 /// apiserver drops a warning that contains any control character.
 fn one_line(s: &str) -> Cow<'_, str> {
-    // Most lines already are: printable ASCII, single spaces, none at either end.
-    let clean = s.bytes().all(|b| (b' '..=b'~').contains(&b))
-        && !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("  ");
-    if clean {
+    if is_one_line(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -267,6 +262,24 @@ fn one_line(s: &str) -> Cow<'_, str> {
         out.push_str(word);
     }
     Cow::Owned(out)
+}
+
+/// Whether `s` already is what [`one_line`] makes (most lines are): printable ASCII, single
+/// spaces, none at either end. One pass over the bytes.
+fn is_one_line(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut after_space = false;
+    for &b in bytes {
+        let space = b == b' ';
+        if !(b' '..=b'~').contains(&b) || (space && after_space) {
+            return false;
+        }
+        after_space = space;
+    }
+    true
 }
 
 /// Cuts a line to `max` characters, marking the cut with `...`.
@@ -306,7 +319,7 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
             shorten(l, WARNING_MAX_CHARS)
         })
         .collect();
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     let mut total = 0;
     let mut left_out = 0;
@@ -389,6 +402,10 @@ mod tests {
     fn one_line_removes_control_characters() {
         assert_eq!(one_line("a\nb\t c\u{7}d\r\n"), "a b c d");
         assert_eq!(one_line("  "), "");
+        assert_eq!(one_line("a  b "), "a b");
+        assert_eq!(one_line(" a"), "a");
+        assert_eq!(one_line("\u{e9}t\u{e9}\u{a0}x"), "\u{e9}t\u{e9} x");
+        assert!(matches!(one_line("a b `c`: d"), Cow::Borrowed(_)));
     }
 
     #[test]

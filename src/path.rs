@@ -97,11 +97,20 @@ impl fmt::Display for FieldPath {
             return Ok(());
         };
         link.parent.fmt(f)?;
+        // write_str, not write!: paths are printed for every finding.
         match &link.segment {
-            Segment::Field(name) if link.parent.is_root() => f.write_str(name),
-            Segment::Field(name) => write!(f, ".{name}"),
+            Segment::Field(name) => {
+                if !link.parent.is_root() {
+                    f.write_str(".")?;
+                }
+                f.write_str(name)
+            }
             Segment::Index(index) => write!(f, "[{index}]"),
-            Segment::Key(key) => write!(f, "[{key}]"),
+            Segment::Key(key) => {
+                f.write_str("[")?;
+                f.write_str(key)?;
+                f.write_str("]")
+            }
         }
     }
 }

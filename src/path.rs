@@ -3,12 +3,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A path, stored as a chain from its last segment back to the root: a child step shares its
-/// parent instead of copying it (rules take thousands of steps per object).
+/// parent instead of copying it (rules take thousands of steps per object). `Rc`, not `Arc`:
+/// paths live and die with one object's lint on one thread, and the counts change on every step.
 #[derive(Clone, Default)]
-pub struct FieldPath(Option<Arc<Link>>);
+pub struct FieldPath(Option<Rc<Link>>);
 
 struct Link {
     parent: FieldPath,
@@ -55,7 +56,7 @@ impl FieldPath {
     }
 
     fn with(&self, segment: Segment) -> Self {
-        FieldPath(Some(Arc::new(Link {
+        FieldPath(Some(Rc::new(Link {
             parent: self.clone(),
             segment,
         })))
@@ -69,7 +70,7 @@ impl PartialEq for FieldPath {
             match (a, b) {
                 (None, None) => return true,
                 (Some(x), Some(y)) => {
-                    if Arc::ptr_eq(x, y) {
+                    if Rc::ptr_eq(x, y) {
                         return true;
                     }
                     if x.segment != y.segment {

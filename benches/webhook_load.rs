@@ -1,5 +1,5 @@
 //! Load benchmark of `joblint serve` on loopback, next to a floor: a minimal always-allow
-//! axum + rustls admission endpoint (same TLS, same HTTP stack, same AdmissionReview parsing,
+//! axum + rustls admission endpoint (same TLS, same HTTP stack, same AdmissionReview decoding,
 //! no linting). Both run as child processes (the floor is this benchmark re-executed with
 //! `--floor-server`), so neither shares a process with the load generator.
 //!
@@ -14,7 +14,8 @@
 //! median of the rounds' ratios (each compares runs seconds apart on a noisy machine).
 //!
 //! Run: `cargo bench --bench webhook_load` (env: JOBLINT_BENCH_SECS, default 5;
-//! JOBLINT_BENCH_CONNECTIONS, default 4; JOBLINT_BENCH_ROUNDS, default 3).
+//! JOBLINT_BENCH_CONNECTIONS, default 4; JOBLINT_BENCH_ROUNDS, default 3;
+//! JOBLINT_BENCH_FLOOR=dynamic for a floor that decodes objects as kube's `DynamicObject`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -153,20 +154,31 @@ fn start_floor(pki: &Pki) -> ServerProcess {
         .spawn()
         .unwrap();
     ServerProcess {
-        name: "floor (always allow)",
+        name: if dynamic_floor() {
+            "floor (always allow, DynamicObject)"
+        } else {
+            "floor (always allow)"
+        },
         child,
         addr,
     }
 }
 
-/// The floor: axum + rustls (ring), h2/http1.1 ALPN, parse the AdmissionReview, allow.
+/// `JOBLINT_BENCH_FLOOR=dynamic`: the floor decodes the object as kube's `DynamicObject`, as a
+/// minimal kube-rs webhook would, instead of the way joblint does (the default).
+fn dynamic_floor() -> bool {
+    std::env::var("JOBLINT_BENCH_FLOOR").is_ok_and(|v| v == "dynamic")
+}
+
+/// The floor: axum + rustls (ring), h2/http1.1 ALPN, parse the AdmissionReview as joblint does
+/// (kube's types with the object decoded straight into joblint's tree), allow.
 fn floor_server(dir: &Path) {
     use axum::Router;
     use axum::body::Bytes as AxumBytes;
     use axum::routing::post;
     use hyper_util::server::conn::auto;
     use hyper_util::service::TowerToHyperService;
-    use kube::core::DynamicObject;
+    use joblint::webhook::AdmittedObject;
     use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
     use rustls::pki_types::PrivateKeyDer;
 
@@ -190,16 +202,26 @@ fn floor_server(dir: &Path) {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
-    async fn allow(body: AxumBytes) -> axum::response::Response {
+    /// Decodes the review with `T` as the object's type, and allows.
+    fn allow<T>(body: &[u8]) -> axum::response::Response
+    where
+        T: kube::core::Resource + serde::de::DeserializeOwned,
+    {
         use axum::response::IntoResponse;
-        let Ok(review) = serde_json::from_slice::<AdmissionReview<DynamicObject>>(&body) else {
+        let Ok(review) = serde_json::from_slice::<AdmissionReview<T>>(body) else {
             return StatusCode::BAD_REQUEST.into_response();
         };
-        let Ok(req): Result<AdmissionRequest<DynamicObject>, _> = review.try_into() else {
+        let Ok(req): Result<AdmissionRequest<T>, _> = review.try_into() else {
             return StatusCode::BAD_REQUEST.into_response();
         };
         let body = serde_json::to_vec(&AdmissionResponse::from(&req).into_review()).unwrap();
         ([("content-type", "application/json")], body).into_response()
+    }
+    async fn allow_admitted(body: AxumBytes) -> axum::response::Response {
+        allow::<AdmittedObject>(&body)
+    }
+    async fn allow_dynamic(body: AxumBytes) -> axum::response::Response {
+        allow::<kube::core::DynamicObject>(&body)
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -207,7 +229,11 @@ fn floor_server(dir: &Path) {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let app = Router::new().route("/validate", post(allow));
+        let app = if dynamic_floor() {
+            Router::new().route("/validate", post(allow_dynamic))
+        } else {
+            Router::new().route("/validate", post(allow_admitted))
+        };
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         loop {
             let Ok((tcp, _)) = listener.accept().await else {

@@ -284,9 +284,10 @@ fn defaulted_and_unchecked_fields_are_not_required() {
 }
 
 #[test]
-fn duplicates_in_large_mappings_are_found_in_linear_time() {
+fn duplicates_in_large_mappings_are_found() {
     // 20 000 labels (the hashed path), one key three times: two findings, each pointing back at
-    // the first occurrence, and the value walked is the last one.
+    // the first occurrence, and the value walked is the last one. (That the hashed path costs a
+    // few steps per key is counted in the unit test `occurrences_cost_a_few_steps_per_key`.)
     let mut text =
         String::from("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: big\n  labels:\n");
     for i in 0..20_000 {
@@ -295,13 +296,7 @@ fn duplicates_in_large_mappings_are_found_in_linear_time() {
     text.push_str("    k7: \"x\"\n    k7: yes\n");
     text.push_str("spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: a, image: b}]\n");
     let linter = Linter::builtin().expect("built-in rules load");
-    let started = std::time::Instant::now();
     let report = linter.lint_source(&Source::new("big.yaml", text));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
     let found: Vec<_> = report
         .findings
         .iter()

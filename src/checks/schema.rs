@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::k8s_schema::{IntWidth, Model, ObjectTy, Ty, TyId, model};
 use crate::object::{Field, Kind, Target};
@@ -491,11 +492,18 @@ fn occurrences(entries: &[Entry], keep: impl Fn(&Entry) -> bool) -> Occurrences 
         .iter()
         .map(|e| if keep(e) { key_name(&e.key) } else { None })
         .collect();
+    occurrences_of(&names)
+}
+
+/// Mappings up to this size are searched pairwise; larger ones through hash maps.
+const PAIRWISE_MAX: usize = 16;
+
+fn occurrences_of<K: Eq + Hash>(names: &[Option<K>]) -> Occurrences {
     let mut out = Occurrences {
-        earlier: vec![None; entries.len()],
-        later: vec![false; entries.len()],
+        earlier: vec![None; names.len()],
+        later: vec![false; names.len()],
     };
-    if entries.len() <= 16 {
+    if names.len() <= PAIRWISE_MAX {
         for (i, name) in names.iter().enumerate() {
             let Some(name) = name else { continue };
             out.earlier[i] = names[..i].iter().position(|n| n.as_ref() == Some(name));
@@ -503,8 +511,8 @@ fn occurrences(entries: &[Entry], keep: impl Fn(&Entry) -> bool) -> Occurrences 
         }
         return out;
     }
-    let mut first: HashMap<&str, usize> = HashMap::new();
-    let mut last: HashMap<&str, usize> = HashMap::new();
+    let mut first: HashMap<&K, usize> = HashMap::new();
+    let mut last: HashMap<&K, usize> = HashMap::new();
     for (i, name) in names.iter().enumerate() {
         if let Some(name) = name {
             first.entry(name).or_insert(i);
@@ -513,8 +521,8 @@ fn occurrences(entries: &[Entry], keep: impl Fn(&Entry) -> bool) -> Occurrences 
     }
     for (i, name) in names.iter().enumerate() {
         let Some(name) = name else { continue };
-        out.earlier[i] = first.get(&**name).copied().filter(|&f| f < i);
-        out.later[i] = last.get(&**name).is_some_and(|&l| l > i);
+        out.earlier[i] = first.get(name).copied().filter(|&f| f < i);
+        out.later[i] = last.get(name).is_some_and(|&l| l > i);
     }
     out
 }
@@ -600,6 +608,46 @@ fn is_yaml11_only(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    /// A key that counts how often it is compared or hashed.
+    struct Counted<'c> {
+        key: usize,
+        work: &'c Cell<usize>,
+    }
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.work.set(self.work.get() + 1);
+            self.key == other.key
+        }
+    }
+    impl Eq for Counted<'_> {}
+    impl Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.work.set(self.work.get() + 1);
+            self.key.hash(state);
+        }
+    }
+
+    #[test]
+    fn occurrences_cost_a_few_steps_per_key() {
+        // 20 000 keys, one of them three times: the work grows with the number of keys, not
+        // with its square (pairwise, this would be some 200 million comparisons).
+        let work = Cell::new(0);
+        let n = 20_000;
+        let names: Vec<Option<Counted<'_>>> = (0..n)
+            .map(|i| {
+                let key = if i == 10 || i == 500 { 7 } else { i };
+                Some(Counted { key, work: &work })
+            })
+            .collect();
+        let found = occurrences_of(&names);
+        assert_eq!(found.earlier[10], Some(7));
+        assert_eq!(found.earlier[500], Some(7));
+        assert!(found.later[7] && found.later[10] && !found.later[500]);
+        assert_eq!(found.earlier.iter().flatten().count(), 2);
+        assert!(work.get() <= 10 * n, "{} steps for {n} keys", work.get());
+    }
 
     #[test]
     fn yaml11_spellings() {

@@ -632,7 +632,7 @@ mod tests {
     #[test]
     fn occurrences_cost_a_few_steps_per_key() {
         // 20 000 keys, one of them three times: the work grows with the number of keys, not
-        // with its square (pairwise, this would be some 200 million comparisons).
+        // with its square (pairwise, this would be some 400 million comparisons).
         let work = Cell::new(0);
         let n = 20_000;
         let names: Vec<Option<Counted<'_>>> = (0..n)

@@ -1,6 +1,6 @@
 //! The pipeline: source → documents → objects → rules → findings. The CLI calls
-//! [`Linter::lint_source`] on text; the webhook calls [`Linter::lint_decoded`] on the object it has
-//! already decoded. From the documents on, both take the same path.
+//! [`Linter::lint_source`] on text; the webhook calls [`Linter::lint_tree`] on the object it has
+//! decoded into a tree. From the documents on, both take the same path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -97,27 +97,9 @@ impl Linter {
         self.lint_stream(source, yaml::parse(source))
     }
 
-    /// Lints an object that arrived decoded, without a text to point into: findings carry field
-    /// paths, and their locations are line 1, column 1 of `name`.
-    pub fn lint_decoded<T: serde::Serialize + ?Sized>(&self, name: &str, object: &T) -> FileReport {
-        match yaml::from_serialize(object) {
-            Ok(root) => self.lint_tree(name, &root),
-            Err(error) => FileReport {
-                file: name.to_owned(),
-                input_errors: vec![InputError {
-                    file: name.to_owned(),
-                    line: 1,
-                    column: 1,
-                    message: error.message,
-                    span: None,
-                }],
-                ..FileReport::default()
-            },
-        }
-    }
-
     /// Lints a tree that was built without a text (the webhook decodes the object of an
-    /// admission request straight into one): as [`Linter::lint_decoded`].
+    /// admission request straight into one): findings carry field paths, and their locations
+    /// are line 1, column 1 of `name`.
     pub fn lint_tree(&self, name: &str, root: &Node) -> FileReport {
         let source = Source::new(name, String::new());
         let mut report = FileReport {

@@ -117,8 +117,8 @@ fn stdin_and_files_agree() {
     assert_eq!(source.text, text);
 }
 
-/// The webhook lints objects that arrive decoded (`Linter::lint_decoded`, no text); the CLI
-/// lints text. Apart from what only text has (the `schema` family, which reads the manifest as
+/// The webhook lints objects decoded from JSON straight into a tree (`Linter::lint_tree`, no
+/// text); the CLI lints text. Apart from what only text has (the `schema` family, which reads the manifest as
 /// written, and `# joblint-ignore` comments), both must find the same problems at the same paths.
 #[test]
 fn decoded_objects_get_the_findings_their_text_gets() {
@@ -161,7 +161,10 @@ fn decoded_objects_get_the_findings_their_text_gets() {
             .collect();
         let mut got = Vec::new();
         for doc in &yaml::parse(&source).documents {
-            let decoded = linter.lint_decoded("decoded", &doc.root.to_json());
+            // As the webhook decodes an object: its JSON read straight into a tree.
+            let json = doc.root.to_json().to_string();
+            let tree: yaml::Node = serde_json::from_str(&json).unwrap();
+            let decoded = linter.lint_tree("decoded", &tree);
             assert!(decoded.input_errors.is_empty(), "{}", path.display());
             got.extend(
                 decoded

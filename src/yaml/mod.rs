@@ -14,9 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 use crate::source::{Source, Span};
 
 mod deserialize;
-mod serialize;
 pub use deserialize::NodeDeserializer;
-pub use serialize::from_serialize;
 
 /// Deepest nesting accepted; deeper input is an error, never a stack overflow in a rule.
 pub const MAX_DEPTH: usize = 128;

@@ -47,11 +47,7 @@ struct Places<'a> {
 
 impl<'a> Places<'a> {
     fn find(kind: Kind, root: &'a Node) -> Self {
-        let root = Field {
-            node: root,
-            key: None,
-            path: FieldPath::root(),
-        };
+        let root = Field::root(root);
         let job_spec = match kind {
             Kind::Job => root.child("spec"),
             Kind::CronJob => root.descend(&["spec", "jobTemplate", "spec"]),
@@ -137,11 +133,7 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
 
 impl<'a> Object<'a> {
     pub fn root_field(&self) -> Field<'a> {
-        Field {
-            node: self.root,
-            key: None,
-            path: FieldPath::root(),
-        }
+        Field::root(self.root)
     }
 
     /// The Job spec: `spec` of a Job, `spec.jobTemplate.spec` of a CronJob.
@@ -213,6 +205,15 @@ pub struct Target {
 }
 
 impl<'a> Field<'a> {
+    /// An object's root: no key, the empty path.
+    pub fn root(node: &'a Node) -> Field<'a> {
+        Field {
+            node,
+            key: None,
+            path: FieldPath::root(),
+        }
+    }
+
     /// The child `name`: a literal (`&'static str`, kept in the path without a copy) or a
     /// `String` (moved into the path when the child exists).
     pub fn child(&self, name: impl Into<Cow<'static, str>> + AsRef<str>) -> Option<Field<'a>> {

@@ -1,6 +1,6 @@
 //! The webhook's per-request work without the network: decoding an AdmissionReview (what the
-//! always-allow floor of `benches/webhook_load.rs` also does) and the whole review (decode,
-//! lint, decide). `cargo bench --bench review`.
+//! always-allow floor of `benches/webhook_load.rs` also does), the whole review (decode,
+//! lint, decide), and the review alone of requests decoded beforehand. `cargo bench --bench review`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -41,6 +41,14 @@ fn bench(c: &mut Criterion) {
             for body in &bodies {
                 let request = decode(body);
                 black_box(review::review(&request, &policy.linter, &policy.webhook));
+            }
+        })
+    });
+    let requests: Vec<_> = bodies.iter().map(|b| decode(b)).collect();
+    group.bench_function("review only (decoded before)", |b| {
+        b.iter(|| {
+            for request in &requests {
+                black_box(review::review(request, &policy.linter, &policy.webhook));
             }
         })
     });

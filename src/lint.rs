@@ -157,8 +157,9 @@ impl Linter {
         report.other_objects = recognised.other;
         for object in &recognised.objects {
             let template = templates.get(&object.document).cloned();
-            report.linted.push(ObjectRef::new(object, template.clone()));
-            self.lint_object(source, object, template, comments, &mut report.findings);
+            let object_ref = Arc::new(ObjectRef::new(object, template));
+            report.linted.push(object_ref.clone());
+            self.lint_object(source, object, object_ref, comments, &mut report.findings);
         }
         report.findings.sort_by(|a, b| {
             (a.location.span.start, &a.rule).cmp(&(b.location.span.start, &b.rule))
@@ -169,11 +170,10 @@ impl Linter {
         &self,
         source: &Source,
         object: &Object<'_>,
-        template: Option<String>,
+        object_ref: Arc<ObjectRef>,
         comments: &IgnoreComments,
         out: &mut Vec<Finding>,
     ) {
-        let object_ref = Arc::new(ObjectRef::new(object, template));
         let ignored = if self.settings.annotation_opt_out {
             ignore_annotations(object)
         } else {
@@ -203,14 +203,14 @@ impl Linter {
                     message: diag.message,
                     help: Some(diag.help.map_or_else(|| rule.help().clone(), Arc::from)),
                     why: Some(rule.why().clone()),
-                    path: diag.target.path.to_string(),
+                    path: diag.target.path.to_text(),
                     location,
                     labels: diag
                         .labels
                         .into_iter()
                         .map(|(t, message)| Label {
                             message,
-                            path: t.path.to_string(),
+                            path: t.path.to_text(),
                             location: Location::new(source, t.span),
                         })
                         .collect(),

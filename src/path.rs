@@ -92,27 +92,54 @@ impl fmt::Debug for FieldPath {
     }
 }
 
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FieldPath {
+    /// The path as text, in one allocation (findings keep their paths as strings; `to_string`
+    /// would go through the formatting machinery and grow the string step by step).
+    pub fn to_text(&self) -> String {
+        let mut out = String::with_capacity(self.text_len());
+        // Writing into a String cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// The length of [`FieldPath::to_text`], or close to it (indexes are counted generously).
+    fn text_len(&self) -> usize {
+        let Some(link) = &self.0 else {
+            return 0;
+        };
+        link.parent.text_len()
+            + match &link.segment {
+                Segment::Field(name) => name.len() + 1,
+                Segment::Index(_) => 6,
+                Segment::Key(key) => key.len() + 2,
+            }
+    }
+
+    fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
         let Some(link) = &self.0 else {
             return Ok(());
         };
-        link.parent.fmt(f)?;
-        // write_str, not write!: paths are printed for every finding.
+        link.parent.write_to(out)?;
         match &link.segment {
             Segment::Field(name) => {
                 if !link.parent.is_root() {
-                    f.write_str(".")?;
+                    out.write_str(".")?;
                 }
-                f.write_str(name)
+                out.write_str(name)
             }
-            Segment::Index(index) => write!(f, "[{index}]"),
+            Segment::Index(index) => write!(out, "[{index}]"),
             Segment::Key(key) => {
-                f.write_str("[")?;
-                f.write_str(key)?;
-                f.write_str("]")
+                out.write_str("[")?;
+                out.write_str(key)?;
+                out.write_str("]")
             }
         }
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 
@@ -127,8 +154,16 @@ mod tests {
             .index(0)
             .field("image");
         assert_eq!(p.to_string(), "spec.template.spec.containers[0].image");
+        assert_eq!(p.to_text(), p.to_string());
         let l = FieldPath::parse("metadata.labels").key("app.kubernetes.io/name");
         assert_eq!(l.to_string(), "metadata.labels[app.kubernetes.io/name]");
+        assert_eq!(l.to_text(), l.to_string());
+        assert_eq!(FieldPath::root().to_text(), "");
+        let deep = FieldPath::root()
+            .field("items")
+            .index(123_456_789)
+            .field("x");
+        assert_eq!(deep.to_text(), "items[123456789].x");
     }
 
     #[test]

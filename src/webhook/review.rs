@@ -207,17 +207,23 @@ fn finding_line(f: &Finding) -> String {
 }
 
 /// A finding as a warning: `[rule-id] path: message` when that fits in
-/// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut.
+/// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut. The
+/// lengths are worked out first, so only the chosen line is built.
 fn warning_line(f: &Finding) -> String {
     let message = one_line(&f.message);
-    let full = line(&f.rule, &one_line(&f.path), &message);
-    if fits(&full, WARNING_MAX_CHARS) {
-        return full;
-    }
-    if char_count(&f.rule) + 3 + char_count(&message) <= WARNING_MAX_CHARS {
+    let path = one_line(&f.path);
+    let ascii = f.rule.is_ascii() && path.is_ascii() && message.is_ascii();
+    let chars = |s: &str| if ascii { s.len() } else { s.chars().count() };
+    let short = chars(&f.rule) + 3 + chars(&message);
+    let full = if path.is_empty() {
+        short
+    } else {
+        short + chars(&path) + 2
+    };
+    if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
         line(&f.rule, "", &message)
     } else {
-        full
+        line(&f.rule, &path, &message)
     }
 }
 
@@ -233,14 +239,6 @@ fn line(rule: &str, path: &str, message: &str) -> String {
     }
     line.push_str(message);
     line
-}
-
-fn char_count(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().count()
-    }
 }
 
 /// Whether `s` has at most `max` characters (bytes first: most lines are ASCII).
@@ -268,15 +266,15 @@ fn one_line(s: &str) -> Cow<'_, str> {
 }
 
 /// Whether `s` already is what [`one_line`] makes (most lines are): printable ASCII, single
-/// spaces, none at either end. Written as folds without early exits, so that they vectorise.
+/// spaces, none at either end. Written as folds without early exits over equal-length slices,
+/// so that they vectorise (lines are short: a search would cost more to set up).
 fn is_one_line(s: &str) -> bool {
     let bytes = s.as_bytes();
     let printable = bytes
         .iter()
         .fold(true, |ok, &b| ok & (b.wrapping_sub(b' ') < b'~' - b' ' + 1));
-    let double_space = bytes
-        .windows(2)
-        .fold(false, |found, w| found | ((w[0] == b' ') & (w[1] == b' ')));
+    let pairs = bytes.iter().zip(bytes.get(1..).unwrap_or_default());
+    let double_space = pairs.fold(false, |found, (&a, &b)| found | ((a == b' ') & (b == b' ')));
     printable && !double_space && !bytes.starts_with(b" ") && !bytes.ends_with(b" ")
 }
 
@@ -310,21 +308,29 @@ fn shorten(s: String, max: usize) -> String {
 fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
     const RESERVE: usize = 64;
     let lines: Vec<String> = lines.map(|l| shorten(l, WARNING_MAX_CHARS)).collect();
+    // Which lines to keep, decided over borrowed lines; the kept ones are then moved, not copied.
     let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
     let mut total = 0;
     let mut left_out = 0;
-    for line in &lines {
-        if line.is_empty() || !seen.insert(line.as_str()) {
-            continue;
-        }
-        if left_out > 0 || total + line.len() > WARNINGS_MAX_TOTAL - RESERVE {
-            left_out += 1;
-            continue;
-        }
-        total += line.len();
-        out.push(line.clone());
-    }
+    let keep: Vec<bool> = lines
+        .iter()
+        .map(|line| {
+            if line.is_empty() || !seen.insert(line.as_str()) {
+                return false;
+            }
+            if left_out > 0 || total + line.len() > WARNINGS_MAX_TOTAL - RESERVE {
+                left_out += 1;
+                return false;
+            }
+            total += line.len();
+            true
+        })
+        .collect();
+    let mut out: Vec<String> = lines
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(line, keep)| keep.then_some(line))
+        .collect();
     if left_out > 0 {
         out.push(format!(
             "joblint: {left_out} more finding{} not shown",

@@ -151,8 +151,16 @@ pub fn parse_standard(spec: &str) -> Result<Schedule, ScheduleError> {
     if spec.starts_with('@') {
         return parse_descriptor(spec, location);
     }
-    let fields: Vec<&str> = spec.split_whitespace().collect();
-    if fields.len() != 5 {
+    // Five fields, taken without collecting them (a schedule is parsed once per CronJob linted).
+    let mut words = spec.split_whitespace();
+    let mut fields = [""; 5];
+    let taken = fields
+        .iter_mut()
+        .zip(&mut words)
+        .map(|(slot, word)| *slot = word)
+        .count();
+    if taken != 5 || words.next().is_some() {
+        let fields: Vec<&str> = spec.split_whitespace().collect();
         let msg = format!(
             "expected exactly 5 fields, found {}: [{}]",
             fields.len(),
@@ -268,25 +276,30 @@ fn get_field(field: &str, b: &Bounds) -> Result<u64, String> {
 
 /// robfig `getRange`: `* | ? | N | N-M`, then optional `/step`.
 fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
-    let range_and_step: Vec<&str> = expr.split('/').collect();
-    let low_and_high: Vec<&str> = range_and_step[0].split('-').collect();
-    let single = low_and_high.len() == 1;
+    // `range[/step]` and `low[-high]`, split without collecting; a third part is an error.
+    let mut range_and_step = expr.split('/');
+    let range = range_and_step.next().unwrap_or_default();
+    let step = (range_and_step.next(), range_and_step.next());
+    let mut low_and_high = range.split('-');
+    let low = low_and_high.next().unwrap_or_default();
+    let high = (low_and_high.next(), low_and_high.next());
+    let single = high.0.is_none();
     let (start, mut end, mut extra);
-    if low_and_high[0] == "*" || low_and_high[0] == "?" {
+    if low == "*" || low == "?" {
         (start, end, extra) = (b.min, b.max, STAR_BIT);
     } else {
-        start = parse_int_or_name(low_and_high[0], b)?;
-        end = match low_and_high.len() {
-            1 => start,
-            2 => parse_int_or_name(low_and_high[1], b)?,
-            _ => return Err(format!("too many hyphens: {expr}")),
+        start = parse_int_or_name(low, b)?;
+        end = match high {
+            (None, _) => start,
+            (Some(high), None) => parse_int_or_name(high, b)?,
+            (Some(_), Some(_)) => return Err(format!("too many hyphens: {expr}")),
         };
         extra = 0;
     }
-    let step = match range_and_step.len() {
-        1 => 1,
-        2 => {
-            let step = must_parse_int(range_and_step[1])?;
+    let step = match step {
+        (None, _) => 1,
+        (Some(step), None) => {
+            let step = must_parse_int(step)?;
             if single {
                 end = b.max;
             }
@@ -295,7 +308,7 @@ fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
             }
             step
         }
-        _ => return Err(format!("too many slashes: {expr}")),
+        (Some(_), Some(_)) => return Err(format!("too many slashes: {expr}")),
     };
     if start < b.min {
         return Err(format!(
@@ -322,16 +335,18 @@ fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
 
 /// robfig `parseIntOrName`: names match after Go's `strings.ToLower`.
 fn parse_int_or_name(expr: &str, b: &Bounds) -> Result<u64, String> {
-    let mut key = String::new();
-    for c in expr.chars().take(4) {
-        // Go lowercases U+0130 to 'i' and the Kelvin sign to 'k'; other non-ASCII stays non-ASCII.
-        key.push(match c {
-            '\u{130}' => 'i',
-            '\u{212A}' => 'k',
-            c => c.to_ascii_lowercase(),
-        });
-    }
-    match b.names.iter().find(|(name, _)| *name == key) {
+    // The first four characters, lowercased as Go does: U+0130 becomes 'i' and the Kelvin sign
+    // 'k'; other non-ASCII stays non-ASCII.
+    let key = expr.chars().take(4).map(|c| match c {
+        '\u{130}' => 'i',
+        '\u{212A}' => 'k',
+        c => c.to_ascii_lowercase(),
+    });
+    match b
+        .names
+        .iter()
+        .find(|(name, _)| name.chars().eq(key.clone()))
+    {
         Some(&(_, value)) => Ok(value),
         None => must_parse_int(expr),
     }

@@ -124,10 +124,10 @@ pub struct ObjectRef {
 impl ObjectRef {
     pub fn new(object: &Object<'_>, template: Option<String>) -> Self {
         ObjectRef {
-            api_version: object.api_version.clone(),
+            api_version: object.api_version.to_owned(),
             kind: object.kind.as_str().to_owned(),
-            name: object.name.clone().or_else(|| object.generate_name.clone()),
-            namespace: object.namespace.clone(),
+            name: object.name.or(object.generate_name).map(str::to_owned),
+            namespace: object.namespace.map(str::to_owned),
             document: object.document,
             item: object.item,
             template,
@@ -202,7 +202,7 @@ pub struct FileReport {
     /// Objects of other kinds, counted and skipped.
     pub other_objects: usize,
     /// The Jobs and CronJobs linted, in document order (JUnit lists each as a test case).
-    pub linted: Vec<ObjectRef>,
+    pub linted: Vec<Arc<ObjectRef>>,
     /// Findings, suppressed ones included, sorted by position.
     pub findings: Vec<Finding>,
     pub input_errors: Vec<InputError>,

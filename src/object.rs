@@ -25,16 +25,17 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Object<'a> {
     pub kind: Kind,
-    pub api_version: String,
-    pub name: Option<String>,
-    pub generate_name: Option<String>,
-    pub namespace: Option<String>,
+    pub api_version: &'a str,
+    pub name: Option<&'a str>,
+    pub generate_name: Option<&'a str>,
+    pub namespace: Option<&'a str>,
     /// 0-based document index in the stream.
     pub document: usize,
     /// Index in the enclosing List, if any.
     pub item: Option<usize>,
     pub root: &'a Node,
-    /// The Job spec, the pod template and its spec, found once (most rules start there).
+    /// The Job spec, the pod template, its spec and containers, found once (most rules start
+    /// there).
     places: Places<'a>,
 }
 
@@ -43,6 +44,10 @@ struct Places<'a> {
     job_spec: Option<Field<'a>>,
     pod_template: Option<Field<'a>>,
     pod_spec: Option<Field<'a>>,
+    /// The regular containers, then the init containers.
+    containers: Vec<Field<'a>>,
+    /// How many of `containers` are regular ones.
+    regular: usize,
 }
 
 impl<'a> Places<'a> {
@@ -54,10 +59,22 @@ impl<'a> Places<'a> {
         };
         let pod_template = job_spec.as_ref().and_then(|s| s.child("template"));
         let pod_spec = pod_template.as_ref().and_then(|t| t.child("spec"));
+        let list = |name| {
+            pod_spec
+                .as_ref()
+                .and_then(|ps| ps.child(name))
+                .map(|c| c.items())
+                .unwrap_or_default()
+        };
+        let mut containers = list("containers");
+        let regular = containers.len();
+        containers.extend(list("initContainers"));
         Places {
             job_spec,
             pod_template,
             pod_spec,
+            containers,
+            regular,
         }
     }
 }
@@ -116,11 +133,10 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
         root.get("metadata")
             .and_then(|m| m.get(key))
             .and_then(Node::as_str)
-            .map(str::to_owned)
     };
     out.objects.push(Object {
         kind,
-        api_version: api_version.to_owned(),
+        api_version,
         name: meta("name"),
         generate_name: meta("generateName"),
         namespace: meta("namespace"),
@@ -171,20 +187,13 @@ impl<'a> Object<'a> {
     }
 
     /// The regular containers of the pod template, with their paths.
-    pub fn containers(&self) -> Vec<Field<'a>> {
-        self.pod_spec()
-            .and_then(|ps| ps.child("containers"))
-            .map(|c| c.items())
-            .unwrap_or_default()
+    pub fn containers(&self) -> &[Field<'a>] {
+        &self.places.containers[..self.places.regular]
     }
 
     /// Regular and init containers.
-    pub fn all_containers(&self) -> Vec<Field<'a>> {
-        let mut out = self.containers();
-        if let Some(init) = self.pod_spec().and_then(|ps| ps.child("initContainers")) {
-            out.extend(init.items());
-        }
-        out
+    pub fn all_containers(&self) -> &[Field<'a>] {
+        &self.places.containers
     }
 }
 

@@ -263,7 +263,7 @@ fn schema_targets<'a>(object: &Object<'a>, target: SchemaTarget) -> Vec<Field<'a
         SchemaTarget::Object => vec![object.root_field()],
         SchemaTarget::JobSpec => object.job_spec().into_iter().collect(),
         SchemaTarget::PodSpec => object.pod_spec().into_iter().collect(),
-        SchemaTarget::Container => object.all_containers(),
+        SchemaTarget::Container => object.all_containers().to_vec(),
     }
 }
 

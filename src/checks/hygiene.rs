@@ -8,51 +8,42 @@ use crate::rule::{Ctx, Diagnostic};
 /// memory pressure its pod is among the first evicted, and each eviction spends a retry.
 pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     for container in ctx.object.all_containers() {
-        let name = container_name(&container);
+        // The name is only spelled out for a finding; most containers have none.
+        let name = || container_name(container);
         let Some(resources) = container.child_some("resources") else {
             out.push(Diagnostic::new(
                 container.missing("resources"),
-                format!("container {name} sets no resource requests"),
+                format!("container {} sets no resource requests", name()),
             ));
             continue;
         };
-        let has = |map: &'static str, key: &str| {
-            resources
-                .child_some(map)
-                .is_some_and(|m| m.node.get_some(key).is_some())
-        };
-        if has("requests", "memory") || has("limits", "memory") {
+        // Looked up on the nodes: a field (with its path) is only made for a finding.
+        let map = |name: &str| resources.node.get_some(name);
+        let has_memory = |name: &str| map(name).is_some_and(|m| m.get_some("memory").is_some());
+        if has_memory("requests") || has_memory("limits") {
             continue;
         }
-        let requests = resources.child_some("requests");
-        let nothing = requests.as_ref().is_none_or(empty_map)
-            && resources
-                .child_some("limits")
-                .as_ref()
-                .is_none_or(empty_map);
-        let (target, message) = match requests {
+        let empty = |name: &str| map(name).is_none_or(|m| m.as_map().is_none_or(<[_]>::is_empty));
+        let nothing = empty("requests") && empty("limits");
+        let (target, message) = match resources.child_some("requests") {
             Some(requests) => (
                 Target {
                     path: requests.path.key("memory"),
                     span: requests.key_target().span,
                 },
-                format!("container {name} sets no memory request"),
+                format!("container {} sets no memory request", name()),
             ),
             None => (
                 resources.missing("requests"),
                 if nothing {
-                    format!("container {name} sets no resource requests")
+                    format!("container {} sets no resource requests", name())
                 } else {
-                    format!("container {name} sets no memory request")
+                    format!("container {} sets no memory request", name())
                 },
             ),
         };
         out.push(Diagnostic::new(target, message));
     }
-}
-
-fn empty_map(field: &Field<'_>) -> bool {
-    field.node.as_map().is_none_or(<[_]>::is_empty)
 }
 
 /// A regular container, beside others, that never exits: a proxy or a log follower.
@@ -64,7 +55,7 @@ pub fn sidecar_blocks_completion(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let names = ctx.param_strs("names");
     let images = ctx.param_strs("images");
     let commands = ctx.param_strs("commands");
-    for container in &containers {
+    for container in containers {
         let name = container.node.get("name").and_then(|n| n.as_str());
         let image = container.node.get("image").and_then(|n| n.as_str());
         let reason = if let Some(n) = name.filter(|n| names.contains(n)) {

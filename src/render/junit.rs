@@ -45,7 +45,7 @@ impl<'a> Suite<'a> {
         let mut cases: Vec<(Option<&ObjectRef>, Case<'a>)> = report
             .linted
             .iter()
-            .map(|o| (Some(o), object_case(&report.file, o)))
+            .map(|o| (Some(&**o), object_case(&report.file, o)))
             .collect();
         for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
             let same = |o: &ObjectRef| o.document == f.object.document && o.item == f.object.item;

@@ -128,7 +128,7 @@ pub fn api_removed_version(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let kind = object.kind.as_str();
-    let version = object.api_version.as_str();
+    let version = object.api_version;
     let history = match (object.kind, version) {
         (Kind::CronJob, "batch/v1beta1") => {
             " (batch/v1beta1 CronJob was removed in Kubernetes 1.25)"

@@ -47,7 +47,7 @@ fn cronjob_selector(view: &JobSpecView<'_>, out: &mut Vec<Diagnostic>) {
 
 fn job_selector(object: &Object<'_>, view: &JobSpecView<'_>, out: &mut Vec<Diagnostic>) {
     let root = object.root_field();
-    let name = object.name.as_deref().filter(|n| !n.is_empty());
+    let name = object.name.filter(|n| !n.is_empty());
     let template_meta = object.pod_template().and_then(|t| t.child_some("metadata"));
     let labels_field = template_meta.as_ref().and_then(|m| m.child_some("labels"));
     let user_labels: BTreeMap<String, (String, Field<'_>)> = labels_field

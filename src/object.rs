@@ -34,8 +34,8 @@ pub struct Object<'a> {
     /// Index in the enclosing List, if any.
     pub item: Option<usize>,
     pub root: &'a Node,
-    /// The Job spec, the pod template, its spec and containers, found once (most rules start
-    /// there).
+    /// The Job spec, the pod template, its spec and containers, labels and annotations, found
+    /// once (most rules start there).
     places: Places<'a>,
 }
 
@@ -48,11 +48,17 @@ struct Places<'a> {
     containers: Vec<Field<'a>>,
     /// How many of `containers` are regular ones.
     regular: usize,
+    /// The object's own `metadata.labels` and `metadata.annotations`.
+    labels: Option<Field<'a>>,
+    annotations: Option<Field<'a>>,
 }
 
 impl<'a> Places<'a> {
     fn find(kind: Kind, root: &'a Node) -> Self {
         let root = Field::root(root);
+        let metadata = root.child("metadata");
+        let labels = metadata.as_ref().and_then(|m| m.child("labels"));
+        let annotations = metadata.as_ref().and_then(|m| m.child("annotations"));
         let job_spec = match kind {
             Kind::Job => root.child("spec"),
             Kind::CronJob => root.descend(&["spec", "jobTemplate", "spec"]),
@@ -75,6 +81,8 @@ impl<'a> Places<'a> {
             pod_spec,
             containers,
             regular,
+            labels,
+            annotations,
         }
     }
 }
@@ -173,17 +181,23 @@ impl<'a> Object<'a> {
         self.places.pod_spec.clone()
     }
 
+    /// The object's own `metadata.labels`.
+    pub fn labels(&self) -> Option<&Field<'a>> {
+        self.places.labels.as_ref()
+    }
+
+    /// The object's own `metadata.annotations`.
+    pub fn annotations(&self) -> Option<&Field<'a>> {
+        self.places.annotations.as_ref()
+    }
+
     /// The object's own metadata annotation.
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.root
-            .get_path(&["metadata", "annotations", key])
-            .and_then(Node::as_str)
+        self.places.annotations.as_ref()?.node.get(key)?.as_str()
     }
 
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        self.root
-            .get_path(&["metadata", "labels", key])
-            .and_then(Node::as_str)
+        self.places.labels.as_ref()?.node.get(key)?.as_str()
     }
 
     /// The regular containers of the pod template, with their paths.

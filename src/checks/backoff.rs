@@ -60,7 +60,7 @@ pub fn retry_not_idempotent(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                 r.target.clone(),
                 format!(
                     "the {kind} is declared not idempotent, yet {} lets a failed pod run its work again",
-                    r.describe()
+                    r
                 ),
             )
             .label(annotation.target(), "declared not safe to repeat here")
@@ -117,7 +117,7 @@ pub fn retries_without_idempotency(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>)
             r.target.clone(),
             format!(
                 "{} retries failed pods, but the {} does not declare whether its work is safe to run twice",
-                r.describe(),
+                r,
                 ctx.object.kind.as_str()
             ),
         ));

@@ -16,12 +16,7 @@ pub const DEFAULT_BACKOFF_LIMIT: i64 = 6;
 /// An entry of the object's own `metadata.annotations`, with its `[key]` path (the last one when
 /// a key repeats).
 pub fn annotation<'a>(object: &Object<'a>, key: &str) -> Option<Field<'a>> {
-    metadata_map(object, "annotations")?.map_entry(key)
-}
-
-/// The object's own `metadata.labels` or `metadata.annotations` (`map`).
-pub fn metadata_map<'a>(object: &Object<'a>, map: &'static str) -> Option<Field<'a>> {
-    object.root_field().descend(&["metadata", map])
+    object.annotations()?.map_entry(key)
 }
 
 /// `joblint.dev/idempotent` as declared on the object: `Some(true)` for `"true"`, `Some(false)`
@@ -62,12 +57,12 @@ pub struct Retries {
     pub field: Option<&'static str>,
 }
 
-impl Retries {
-    /// The setting as a phrase for messages: "backoffLimit 3", "the default backoffLimit of 6".
-    pub fn describe(&self) -> String {
+/// The setting as a phrase for messages: "backoffLimit 3", "the default backoffLimit of 6".
+impl std::fmt::Display for Retries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.field {
-            Some(name) => format!("{name} {}", self.count),
-            None => format!("the default backoffLimit of {DEFAULT_BACKOFF_LIMIT}"),
+            Some(name) => write!(f, "{name} {}", self.count),
+            None => write!(f, "the default backoffLimit of {DEFAULT_BACKOFF_LIMIT}"),
         }
     }
 }

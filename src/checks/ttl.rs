@@ -1,6 +1,6 @@
 //! ttlSecondsAfterFinished: when finished Jobs are deleted, and who else deletes or re-creates them.
 
-use super::common::{has_owner, int_field, is_hook, metadata_map};
+use super::common::{has_owner, int_field, is_hook};
 use crate::object::{Field, Object, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -101,9 +101,9 @@ pub fn gitops_ttl_recreate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// Which GitOps tool manages the object, from what the tool itself puts on it: the tool, where
 /// that shows and what it is. `app.kubernetes.io/instance` is not used: Helm charts set it too.
 fn gitops_manager(object: &Object<'_>) -> Option<(&'static str, Target, String)> {
-    let labels = metadata_map(object, "labels");
-    let annotations = metadata_map(object, "annotations");
-    let found = |map: &Option<Field<'_>>, what: &str, matches: &dyn Fn(&str) -> bool| {
+    let labels = object.labels();
+    let annotations = object.annotations();
+    let found = |map: &Option<&Field<'_>>, what: &str, matches: &dyn Fn(&str) -> bool| {
         let (key, field) = map.as_ref()?.find_entry(matches)?;
         Some((field.key_target(), format!("{what} {key}")))
     };
@@ -144,13 +144,12 @@ pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let period = ctx.schedule().and_then(|s| s.min_period_seconds());
-    let limits = format!("the history limits (successful {successful}, failed {failed})");
     let message = match period {
         Some(period) if u64::try_from(ttl).is_ok_and(|t| t < period) => format!(
-            "ttlSecondsAfterFinished {ttl} deletes each finished Job before the next run (runs are at least {period} seconds apart), so {limits} never take effect"
+            "ttlSecondsAfterFinished {ttl} deletes each finished Job before the next run (runs are at least {period} seconds apart), so the history limits (successful {successful}, failed {failed}) never take effect"
         ),
         _ => format!(
-            "ttlSecondsAfterFinished {ttl} and {limits} both delete finished Jobs, so which one applies depends on how often the CronJob runs"
+            "ttlSecondsAfterFinished {ttl} and the history limits (successful {successful}, failed {failed}) both delete finished Jobs, so which one applies depends on how often the CronJob runs"
         ),
     };
     out.push(Diagnostic::new(field.target(), message));

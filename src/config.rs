@@ -197,7 +197,7 @@ pub fn schema(catalog: &Catalog) -> Value {
             );
         }
         rule_props.insert(
-            rule.meta.id.clone(),
+            rule.meta.id.to_string(),
             rule_setting_schema(
                 Some(&rule.meta.summary),
                 json!({"type": "object", "additionalProperties": false, "properties": params}),
@@ -405,7 +405,7 @@ impl Settings {
                 .map(|(k, p)| (k.clone(), p.default.clone()))
                 .collect();
             rules.insert(
-                rule.meta.id.clone(),
+                rule.meta.id.to_string(),
                 RuleState {
                     enabled: true,
                     severity: rule.meta.severity,
@@ -482,7 +482,7 @@ fn unknown_rule(catalog: &Catalog, id: &str) -> String {
     let suggestion = catalog
         .rules()
         .iter()
-        .map(|r| r.meta.id.as_str())
+        .map(|r| &*r.meta.id)
         .min_by_key(|cand| strsim::levenshtein(cand, id))
         .filter(|cand| strsim::levenshtein(cand, id) <= 3);
     match suggestion {

@@ -163,8 +163,9 @@ pub enum Suppression {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub rule: String,
-    pub category: String,
+    /// Shared with the rule (findings are many, rules few).
+    pub rule: Arc<str>,
+    pub category: Arc<str>,
     pub severity: Severity,
     pub message: String,
     /// How to fix it.

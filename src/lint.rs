@@ -33,7 +33,7 @@ impl Linter {
             .rules()
             .iter()
             .filter_map(|rule| {
-                let state = settings.rules.get(&rule.meta.id)?;
+                let state = settings.rules.get(&*rule.meta.id)?;
                 state.enabled.then(|| (rule.clone(), state.clone()))
             })
             .collect();
@@ -193,7 +193,7 @@ impl Linter {
                 let location = Location::new(source, diag.target.span.clone());
                 let suppressed = ignored
                     .iter()
-                    .find(|(ids, _)| ids.contains("all") || ids.contains(&rule.meta.id))
+                    .find(|(ids, _)| ids.contains("all") || ids.contains(&*rule.meta.id))
                     .map(|(_, path)| Suppression::Annotation { path: path.clone() })
                     .or_else(|| comments.suppression(location.start.line, &rule.meta.id));
                 findings.push(Finding {
@@ -229,7 +229,7 @@ impl Linter {
 /// its structural checks (`schema`), then the catalogue; rules of one family all stay.
 fn dedup_same_problem(findings: &mut Vec<Finding>) {
     fn rank(f: &Finding) -> u8 {
-        match f.category.as_str() {
+        match &*f.category {
             "api" => 0,
             "schema" => 1,
             _ => 2,
@@ -249,31 +249,37 @@ fn dedup_same_problem(findings: &mut Vec<Finding>) {
 }
 
 /// The rule ids listed in `joblint.dev/ignore` annotations of the object and its pod template,
-/// with the annotation's path.
+/// with the annotation's path (written out only where the annotation is).
 fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
-    let mut places = vec![(object.root, "metadata.annotations".to_owned())];
-    if let Some(template) = object.pod_template() {
-        places.push((
-            template.node,
-            format!("{}.metadata.annotations", template.path),
-        ));
-    }
-    if object.kind == Kind::CronJob
-        && let Some(jt) = object.root.get_path(&["spec", "jobTemplate"])
-    {
-        places.push((jt, "spec.jobTemplate.metadata.annotations".to_owned()));
-    }
+    let template = object.pod_template();
+    let job_template = match object.kind {
+        Kind::CronJob => object.root.get_path(&["spec", "jobTemplate"]),
+        Kind::Job => None,
+    };
+    let places: [(Option<&Node>, &dyn Fn() -> String); 3] = [
+        (Some(object.root), &|| "metadata.annotations".to_owned()),
+        (template.as_ref().map(|t| t.node), &|| {
+            let path = template
+                .as_ref()
+                .map(|t| t.path.to_text())
+                .unwrap_or_default();
+            format!("{path}.metadata.annotations")
+        }),
+        (job_template, &|| {
+            "spec.jobTemplate.metadata.annotations".to_owned()
+        }),
+    ];
     places
         .into_iter()
-        .filter_map(|(node, path): (&Node, String)| {
-            let value = node.get_path(&["metadata", "annotations", IGNORE_ANNOTATION])?;
+        .filter_map(|(node, path)| {
+            let value = node?.get_path(&["metadata", "annotations", IGNORE_ANNOTATION])?;
             let ids = value
                 .as_str()?
                 .split(',')
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect();
-            Some((ids, format!("{path}[{IGNORE_ANNOTATION}]")))
+            Some((ids, format!("{}[{IGNORE_ANNOTATION}]", path())))
         })
         .collect()
 }

@@ -22,13 +22,13 @@ mod embedded {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RuleMeta {
-    /// Kebab-case, stable, never reused.
-    pub id: String,
+    /// Kebab-case, stable, never reused. (`Arc`: every finding of the rule shares it.)
+    pub id: Arc<str>,
     /// One line: what the rule finds.
     pub summary: String,
     /// Default severity.
     pub severity: Severity,
-    pub category: String,
+    pub category: Arc<str>,
     /// Why it matters. The first sentence is shown with each finding.
     pub rationale: String,
     /// How to fix it. The first sentence is the finding's help line.
@@ -380,7 +380,7 @@ impl Catalog {
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
-        self.rules.iter().find(|r| r.meta.id == id)
+        self.rules.iter().find(|r| &*r.meta.id == id)
     }
 }
 

@@ -96,7 +96,7 @@ fn bad_examples_get_the_findings_their_header_lists() {
         .catalog()
         .rules()
         .iter()
-        .map(|r| r.meta.id.clone())
+        .map(|r| r.meta.id.to_string())
         .collect();
     let mut problems = Vec::new();
     for path in manifests("bad") {
@@ -110,13 +110,13 @@ fn bad_examples_get_the_findings_their_header_lists() {
                 problems.push(format!("{}: unknown rule `{rule}`", path.display()));
             }
             let hit = report.findings.iter().any(|f| {
-                f.rule == rule && f.location.start.line == line && f.location.start.column == col
+                *f.rule == *rule && f.location.start.line == line && f.location.start.column == col
             });
             if !hit {
                 let got: Vec<String> = report
                     .findings
                     .iter()
-                    .filter(|f| f.rule == rule)
+                    .filter(|f| *f.rule == *rule)
                     .map(|f| format!("{}:{}", f.location.start.line, f.location.start.column))
                     .collect();
                 problems.push(format!(
@@ -137,9 +137,8 @@ fn restart_always_example_is_an_error() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bad/job-restart-always.yaml");
     let (_, report) = lint(&linter, &path);
     assert!(
-        report
-            .findings
-            .iter()
-            .any(|f| { f.rule == "api-restart-policy" && f.severity == joblint::Severity::Error })
+        report.findings.iter().any(|f| {
+            &*f.rule == "api-restart-policy" && f.severity == joblint::Severity::Error
+        })
     );
 }

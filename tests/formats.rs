@@ -171,7 +171,7 @@ fn sarif_is_valid_and_locates_each_finding() {
     assert_eq!(rules.len(), catalog.rules().len());
     for (descriptor, rule) in rules.iter().zip(catalog.rules()) {
         let m = &rule.meta;
-        assert_eq!(descriptor["id"], m.id.as_str());
+        assert_eq!(descriptor["id"], &*m.id);
         assert_eq!(descriptor["shortDescription"]["text"], m.summary.as_str());
         assert_eq!(
             descriptor["helpUri"],

@@ -28,8 +28,8 @@ fn examples_match_their_rule() {
         let others: Vec<String> = catalog
             .rules()
             .iter()
-            .map(|r| r.meta.id.clone())
-            .filter(|other| other != id)
+            .map(|r| r.meta.id.to_string())
+            .filter(|other| **other != **id)
             .collect();
         let settings = Settings::resolve(&catalog, &Config::default(), &[], &others, None).unwrap();
         let linter = Linter::new(catalog.clone(), settings);
@@ -91,7 +91,7 @@ fn every_rule_has_a_check_and_conventional_text() {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("");
-        assert_eq!(file, m.id, "rule file name must be its id");
+        assert_eq!(file, &*m.id, "rule file name must be its id");
         assert!(
             !m.summary.ends_with('.'),
             "{}: summary ends with a period",

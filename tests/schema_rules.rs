@@ -32,7 +32,7 @@ fn schema_findings(file: &str) -> Vec<String> {
         .iter()
         .filter(|f| f.rule.starts_with("schema-"))
         .map(|f| {
-            assert_eq!(f.category, "schema", "{}", f.rule);
+            assert_eq!(&*f.category, "schema", "{}", f.rule);
             assert_eq!(f.severity, Severity::Error, "{}", f.rule);
             format!(
                 "{} {}:{} {}: {}",
@@ -173,7 +173,7 @@ fn a_node_gets_a_coercion_or_a_wrong_type_never_both() {
         for f in report
             .findings
             .iter()
-            .filter(|f| f.rule == "schema-wrong-type" || f.rule == "schema-yaml11-coercion")
+            .filter(|f| &*f.rule == "schema-wrong-type" || &*f.rule == "schema-yaml11-coercion")
         {
             assert!(
                 seen.insert((f.location.span.start, f.location.span.end)),
@@ -245,7 +245,7 @@ fn api_findings_replace_schema_findings_on_the_same_field() {
             .findings
             .iter()
             .filter(|f| f.path == path)
-            .map(|f| f.category.as_str())
+            .map(|f| &*f.category)
             .collect();
         assert!(
             !at.is_empty() && at.iter().all(|c| *c == "api"),
@@ -277,7 +277,7 @@ fn defaulted_and_unchecked_fields_are_not_required() {
     let schema: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.category == "schema")
+        .filter(|f| &*f.category == "schema")
         .map(|f| format!("{} {}", f.rule, f.path))
         .collect();
     assert!(schema.is_empty(), "{schema:?}");
@@ -300,7 +300,7 @@ fn duplicates_in_large_mappings_are_found() {
     let found: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.category == "schema")
+        .filter(|f| &*f.category == "schema")
         .map(|f| {
             format!(
                 "{} {} {}: {}",
@@ -327,7 +327,7 @@ fn a_boolean_key_says_how_it_was_read() {
     let found: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.category == "schema")
+        .filter(|f| &*f.category == "schema")
         .map(|f| {
             format!(
                 "{} {}:{} {}: {}",

@@ -76,8 +76,8 @@ impl Policy {
         // that validation rejects) can find nothing in a request of the cluster they guard; with
         // a --kube-version other than the cluster's they would judge by the wrong version.
         for rule in catalog.rules() {
-            if APISERVER_FAMILIES.contains(&rule.meta.category.as_str())
-                && let Some(state) = settings.rules.get_mut(&rule.meta.id)
+            if APISERVER_FAMILIES.contains(&&*rule.meta.category)
+                && let Some(state) = settings.rules.get_mut(&*rule.meta.id)
             {
                 state.enabled = false;
             }
@@ -103,7 +103,7 @@ mod tests {
                 .lint_source(&Source::new("t", manifest))
                 .findings
                 .into_iter()
-                .map(|f| f.rule)
+                .map(|f| f.rule.to_string())
                 .collect()
         };
         let policy = Policy::load(None).expect("default policy");

@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use kube::core::Status;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
@@ -132,7 +133,7 @@ pub fn review(
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     // On UPDATE, the error findings the old object already had do not deny (the old object is
     // only linted when the new one has errors that could deny).
-    let preexisting: BTreeSet<(String, String)> = match (&req.operation, &req.old_object) {
+    let preexisting: BTreeSet<(Arc<str>, String)> = match (&req.operation, &req.old_object) {
         (Operation::Update, Some(old)) if enforcing && has_errors => lint(linter, old)
             .0
             .into_iter()
@@ -160,7 +161,7 @@ pub fn review(
     if !warnings.is_empty() {
         response.warnings = Some(warnings);
     }
-    let mut denied_by: Vec<String> = denying.iter().map(|f| f.rule.clone()).collect();
+    let mut denied_by: Vec<String> = denying.iter().map(|f| f.rule.to_string()).collect();
     denied_by.dedup();
     let decision = if denying.is_empty() {
         Decision::Allow

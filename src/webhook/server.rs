@@ -466,7 +466,7 @@ fn record(
     verdict: &Verdict,
     started: Instant,
 ) {
-    let mut rules: Vec<&str> = verdict.findings.iter().map(|f| f.rule.as_str()).collect();
+    let mut rules: Vec<&str> = verdict.findings.iter().map(|f| &*f.rule).collect();
     shared.metrics.findings(rules.iter().copied());
     rules.sort_unstable();
     rules.dedup();

@@ -181,6 +181,7 @@ impl Linter {
         };
         let mut findings = Vec::new();
         let memo = Memo::default();
+        let docs = self.settings.rule_docs;
         for (rule, state) in self.active.iter() {
             let ctx = Ctx {
                 object,
@@ -201,8 +202,11 @@ impl Linter {
                     category: rule.meta.category.clone(),
                     severity: state.severity,
                     message: diag.message,
-                    help: Some(diag.help.map_or_else(|| rule.help().clone(), Arc::from)),
-                    why: Some(rule.why().clone()),
+                    help: match diag.help {
+                        Some(help) => Some(Arc::from(help)),
+                        None => docs.then(|| rule.help().clone()),
+                    },
+                    why: docs.then(|| rule.why().clone()),
                     path: diag.target.path.to_text(),
                     location,
                     labels: diag

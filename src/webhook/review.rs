@@ -209,7 +209,7 @@ fn finding_line(f: &Finding) -> String {
 
 /// A finding as a warning: `[rule-id] path: message` when that fits in
 /// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut. The
-/// lengths are worked out first, so only the chosen line is built.
+/// lengths are worked out first, so only the chosen line is built, and cut right away.
 fn warning_line(f: &Finding) -> String {
     let message = one_line(&f.message);
     let path = one_line(&f.path);
@@ -221,10 +221,16 @@ fn warning_line(f: &Finding) -> String {
     } else {
         short + chars(&path) + 2
     };
-    if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
-        line(&f.rule, "", &message)
+    let (path, chars) = if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
+        ("", short)
     } else {
-        line(&f.rule, &path, &message)
+        (&*path, full)
+    };
+    let line = line(&f.rule, path, &message);
+    if chars <= WARNING_MAX_CHARS {
+        line
+    } else {
+        cut(line, WARNING_MAX_CHARS, ascii)
     }
 }
 
@@ -284,8 +290,15 @@ fn shorten(s: String, max: usize) -> String {
     if fits(&s, max) {
         return s;
     }
+    let ascii = s.is_ascii();
+    cut(s, max, ascii)
+}
+
+/// [`shorten`] for a line known to be longer than `max` characters, and known to be ASCII or
+/// not.
+fn cut(s: String, max: usize, ascii: bool) -> String {
     let keep = max.saturating_sub(3) + 1;
-    let end = if s.is_ascii() {
+    let end = if ascii {
         keep.min(s.len())
     } else {
         s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i)

@@ -30,11 +30,17 @@ struct Histogram {
     sum: f64,
 }
 
+/// What each admission request updates, under one lock (one lock taken per request).
+#[derive(Default)]
+struct Admission {
+    requests: BTreeMap<RequestLabels, u64>,
+    findings: BTreeMap<String, u64>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<RequestLabels, u64>>,
-    findings: Mutex<BTreeMap<String, u64>>,
-    latency: Mutex<Histogram>,
+    admission: Mutex<Admission>,
     cert_reloads: AtomicU64,
     cert_reload_failures: AtomicU64,
     config_reloads: AtomicU64,
@@ -46,26 +52,34 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Metrics {
+    /// A request that was not reviewed (malformed, too large, an internal error).
     pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
-        *lock(&self.requests).entry(labels).or_default() += 1;
+        self.admission(labels, std::iter::empty(), elapsed);
+    }
+
+    /// A request, with the rule ids of its unsuppressed findings (one per finding).
+    pub fn admission<'a>(
+        &self,
+        labels: RequestLabels,
+        findings: impl Iterator<Item = &'a str>,
+        elapsed: Duration,
+    ) {
+        let mut a = lock(&self.admission);
+        *a.requests.entry(labels).or_default() += 1;
+        for rule in findings {
+            match a.findings.get_mut(rule) {
+                Some(n) => *n += 1,
+                None => {
+                    a.findings.insert(rule.to_owned(), 1);
+                }
+            }
+        }
         let secs = elapsed.as_secs_f64();
-        let mut h = lock(&self.latency);
+        let h = &mut a.latency;
         h.count += 1;
         h.sum += secs;
         if let Some(i) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
             h.buckets[i] += 1;
-        }
-    }
-
-    pub fn findings<'a>(&self, rules: impl Iterator<Item = &'a str>) {
-        let mut findings = lock(&self.findings);
-        for rule in rules {
-            match findings.get_mut(rule) {
-                Some(n) => *n += 1,
-                None => {
-                    findings.insert(rule.to_owned(), 1);
-                }
-            }
         }
     }
 
@@ -88,13 +102,14 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let a = lock(&self.admission);
         header(
             &mut out,
             "joblint_admission_requests_total",
             "counter",
             "Admission requests by kind, operation, decision (allow, deny, error) and dry run.",
         );
-        for (l, n) in lock(&self.requests).iter() {
+        for (l, n) in &a.requests {
             let _ = writeln!(
                 out,
                 "joblint_admission_requests_total{{kind=\"{}\",operation=\"{}\",decision=\"{}\",dry_run=\"{}\"}} {n}",
@@ -110,7 +125,7 @@ impl Metrics {
             "counter",
             "Unsuppressed findings on reviewed objects, by rule.",
         );
-        for (rule, n) in lock(&self.findings).iter() {
+        for (rule, n) in &a.findings {
             let _ = writeln!(
                 out,
                 "joblint_admission_findings_total{{rule=\"{}\"}} {n}",
@@ -124,7 +139,7 @@ impl Metrics {
             "Time from receiving an admission request to the response, in seconds.",
         );
         {
-            let h = lock(&self.latency);
+            let h = &a.latency;
             let mut cumulative = 0;
             for (le, n) in LATENCY_BUCKETS.iter().zip(h.buckets.iter()) {
                 cumulative += n;
@@ -203,8 +218,11 @@ mod tests {
             dry_run: false,
         };
         m.request(labels.clone(), Duration::from_micros(100));
-        m.request(labels, Duration::from_millis(3));
-        m.findings(["a", "a", "b\"c"].into_iter());
+        m.admission(
+            labels,
+            ["a", "a", "b\"c"].into_iter(),
+            Duration::from_millis(3),
+        );
         let text = m.render();
         assert!(text.contains("joblint_admission_requests_total{kind=\"Job\",operation=\"CREATE\",decision=\"deny\",dry_run=\"false\"} 2"), "{text}");
         assert!(

@@ -140,12 +140,7 @@ impl Node {
     /// Whether this mapping key is `key` once stringified (without allocating for string keys).
     pub fn is_key(&self, key: &str) -> bool {
         match &self.value {
-            // Keys of one mapping mostly differ in length or first byte: decided without a
-            // call to memcmp (rules look up hundreds of keys per object).
-            Value::Str(s) => {
-                let (a, b) = (s.as_bytes(), key.as_bytes());
-                a.len() == b.len() && a.first() == b.first() && a == b
-            }
+            Value::Str(s) => s == key,
             Value::Seq(_) | Value::Map(_) => false,
             _ => self.key_string().as_deref() == Some(key),
         }

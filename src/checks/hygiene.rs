@@ -8,7 +8,7 @@ use crate::rule::{Ctx, Diagnostic};
 /// memory pressure its pod is among the first evicted, and each eviction spends a retry.
 pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     for container in ctx.object.all_containers() {
-        // The name is only spelled out for a finding; most containers have none.
+        // The name is only formatted for a finding, and most containers have none.
         let name = || container_name(container);
         let Some(resources) = container.child_some("resources") else {
             out.push(Diagnostic::new(

@@ -221,13 +221,13 @@ fn warning_line(f: &Finding) -> String {
     } else {
         short + chars(&path) + 2
     };
-    let (path, chars) = if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
+    let (path, length) = if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
         ("", short)
     } else {
         (&*path, full)
     };
     let line = line(&f.rule, path, &message);
-    if chars <= WARNING_MAX_CHARS {
+    if length <= WARNING_MAX_CHARS {
         line
     } else {
         cut(line, WARNING_MAX_CHARS, ascii)

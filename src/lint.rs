@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::config::{Config, RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
-use crate::object::{Kind, Object, Recognised, recognise};
+use crate::object::{Field, Kind, Object, Recognised, recognise};
 use crate::rule::{Catalog, Ctx, Memo, Rule};
 use crate::source::Source;
 use crate::yaml::{self, Node};
@@ -252,40 +252,32 @@ fn dedup_same_problem(findings: &mut Vec<Finding>) {
     findings.retain(|_| keep.next().unwrap_or(true));
 }
 
-/// The rule ids listed in `joblint.dev/ignore` annotations of the object and its pod template,
-/// with the annotation's path (written out only where the annotation is).
-fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
-    let template = object.pod_template();
+/// The rule ids listed in `joblint.dev/ignore` annotations of the object, its pod template and
+/// a CronJob's jobTemplate, with the annotation's path.
+fn ignore_annotations<'a>(object: &Object<'a>) -> Vec<(BTreeSet<String>, String)> {
+    let annotations = |f: Field<'a>| f.descend(&["metadata", "annotations"]);
     let job_template = match object.kind {
-        Kind::CronJob => object.root.get_path(&["spec", "jobTemplate"]),
+        Kind::CronJob => object.root_field().descend(&["spec", "jobTemplate"]),
         Kind::Job => None,
     };
-    let places: [(Option<&Node>, &dyn Fn() -> String); 3] = [
-        (Some(object.root), &|| "metadata.annotations".to_owned()),
-        (template.as_ref().map(|t| t.node), &|| {
-            let path = template
-                .as_ref()
-                .map(|t| t.path.to_text())
-                .unwrap_or_default();
-            format!("{path}.metadata.annotations")
-        }),
-        (job_template, &|| {
-            "spec.jobTemplate.metadata.annotations".to_owned()
-        }),
-    ];
-    places
-        .into_iter()
-        .filter_map(|(node, path)| {
-            let value = node?.get_path(&["metadata", "annotations", IGNORE_ANNOTATION])?;
-            let ids = value
-                .as_str()?
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect();
-            Some((ids, format!("{}[{IGNORE_ANNOTATION}]", path())))
-        })
-        .collect()
+    [
+        object.annotations().cloned(),
+        object.pod_template().and_then(annotations),
+        job_template.and_then(annotations),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|map| {
+        let entry = map.map_entry(IGNORE_ANNOTATION)?;
+        let ids = entry
+            .str()?
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        Some((ids, entry.path.to_text()))
+    })
+    .collect()
 }
 
 /// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.

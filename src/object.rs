@@ -137,11 +137,8 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
             return;
         }
     };
-    let meta = |key: &str| {
-        root.get("metadata")
-            .and_then(|m| m.get(key))
-            .and_then(Node::as_str)
-    };
+    let metadata = root.get("metadata");
+    let meta = |key: &str| metadata.and_then(|m| m.get(key)).and_then(Node::as_str);
     out.objects.push(Object {
         kind,
         api_version,

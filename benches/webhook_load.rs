@@ -8,7 +8,10 @@
 //!   seconds per round; requests/s, p50, p99 of the median round;
 //! - fixed rate: 1,000 requests/s for `SECS` seconds (open loop; latency counted from the
 //!   scheduled send time, so queueing is not hidden); p50, p99, max;
-//! - resident memory of the server process after both runs (VmRSS, and the peak VmHWM).
+//! - resident memory of the server process after both runs (VmRSS, and the peak VmHWM);
+//! - the server's CPU time per request in each throughput round (all its threads, from
+//!   `/proc/PID/task/*/schedstat`): a steadier measure than throughput, which also depends on
+//!   how the two cores were shared with the load generator.
 //!
 //! The throughput runs alternate between the two servers for several rounds; the ratio is the
 //! median of the rounds' ratios (each compares runs seconds apart on a noisy machine).
@@ -449,6 +452,20 @@ impl<T> Rx<T> {
     }
 }
 
+/// CPU time a process has used so far, all its threads (each thread's `schedstat` counts its
+/// time on a CPU in nanoseconds; finer than the clock ticks of `/proc/PID/stat`).
+fn cpu_time(pid: u32) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(ns)
+}
+
 /// (VmRSS, VmHWM) of a process, in KiB.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -517,9 +534,16 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
     // The machine is noisy: the two servers take turns, and each round's ratio compares runs
     // seconds apart.
     let mut runs: [Vec<Stats>; 2] = [Vec::new(), Vec::new()];
+    // The server's CPU time per answered request, each round: less noisy than throughput, since
+    // it does not depend on how the cores were shared with the load generator and other work.
+    let mut cpu: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
     for _ in 0..rounds {
         for (i, server) in servers.iter().enumerate() {
-            runs[i].push(throughput(server.addr, &connector, &bodies, connections, duration).await);
+            let before = cpu_time(server.child.id());
+            let stats = throughput(server.addr, &connector, &bodies, connections, duration).await;
+            let used = cpu_time(server.child.id()).saturating_sub(before);
+            cpu[i].push(used / stats.requests.max(1) as u32);
+            runs[i].push(stats);
         }
     }
     let ratios: Vec<f64> = (0..rounds)
@@ -549,6 +573,20 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
             f.errors,
             rss as f64 / 1024.0,
             hwm as f64 / 1024.0,
+        );
+    }
+    let micros = |d: &Duration| d.as_secs_f64() * 1e6;
+    for (server, cpu) in servers.iter().zip(&cpu) {
+        let mut sorted: Vec<f64> = cpu.iter().map(micros).collect();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "{}: server CPU time per request {:.1} µs (median round; each round: {})",
+            server.name,
+            sorted[sorted.len() / 2],
+            cpu.iter()
+                .map(|d| format!("{:.1}", micros(d)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let mut sorted = ratios.clone();

@@ -9,6 +9,7 @@ use crate::config::{Config, RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
 use crate::object::{Field, Kind, Object, Recognised, recognise};
+use crate::path::PathArena;
 use crate::rule::{Catalog, Ctx, Memo, Rule};
 use crate::source::Source;
 use crate::yaml::{self, Node};
@@ -17,6 +18,10 @@ use crate::yaml::{self, Node};
 pub const IGNORE_ANNOTATION: &str = "joblint.dev/ignore";
 /// The comment that suppresses rules on the next line.
 pub const IGNORE_COMMENT: &str = "joblint-ignore:";
+
+/// The arena's first chunk: the paths of one object take 1-3 KB (it grows when a stream needs
+/// more).
+const PATH_ARENA_BYTES: usize = 4096;
 
 /// A catalogue with the user's settings applied.
 #[derive(Clone)]
@@ -107,9 +112,10 @@ impl Linter {
             ..FileReport::default()
         };
         let no_comments = IgnoreComments::default();
+        let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
         self.lint_objects(
             &source,
-            recognise([(0, root)]),
+            recognise([(0, root)], &arena),
             &BTreeMap::new(),
             &no_comments,
             &mut report,
@@ -134,9 +140,10 @@ impl Linter {
         }
         let templates = helm_templates(source, &stream.documents);
         let comments = IgnoreComments::scan(source);
+        let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
         self.lint_objects(
             source,
-            recognise(stream.roots()),
+            recognise(stream.roots(), &arena),
             &templates,
             &comments,
             &mut report,

@@ -1,10 +1,8 @@
 //! Recognising Job and CronJob objects in parsed documents, and navigating them by field path.
 
-use std::borrow::Cow;
-
-use crate::path::FieldPath;
+use crate::path::{FieldPath, PathArena};
 use crate::source::Span;
-use crate::yaml::{Node, Value};
+use crate::yaml::{Entry, Node, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
@@ -34,6 +32,8 @@ pub struct Object<'a> {
     /// Index in the enclosing List, if any.
     pub item: Option<usize>,
     pub root: &'a Node,
+    /// Where the paths of this object's fields are linked.
+    pub arena: &'a PathArena,
     /// The Job spec, the pod template, its spec and containers, labels and annotations, found
     /// once (most rules start there).
     places: Places<'a>,
@@ -54,8 +54,8 @@ struct Places<'a> {
 }
 
 impl<'a> Places<'a> {
-    fn find(kind: Kind, root: &'a Node) -> Self {
-        let root = Field::root(root);
+    fn find(kind: Kind, root: &'a Node, arena: &'a PathArena) -> Self {
+        let root = Field::root(root, arena);
         let metadata = root.child("metadata");
         let labels = metadata.as_ref().and_then(|m| m.child("labels"));
         let annotations = metadata.as_ref().and_then(|m| m.child("annotations"));
@@ -98,7 +98,10 @@ pub struct Recognised<'a> {
 /// Finds the Jobs and CronJobs among documents (their index in the stream, their root).
 /// Documents without apiVersion and kind are skipped; `kind: List` and every `*List` contribute
 /// their items.
-pub fn recognise<'a>(documents: impl IntoIterator<Item = (usize, &'a Node)>) -> Recognised<'a> {
+pub fn recognise<'a>(
+    documents: impl IntoIterator<Item = (usize, &'a Node)>,
+    arena: &'a PathArena,
+) -> Recognised<'a> {
     let mut out = Recognised::default();
     for (index, root) in documents {
         let (Some(_), Some(kind)) = (
@@ -110,17 +113,23 @@ pub fn recognise<'a>(documents: impl IntoIterator<Item = (usize, &'a Node)>) -> 
         if kind.ends_with("List") {
             if let Some(items) = root.get("items").and_then(Node::as_seq) {
                 for (i, item) in items.iter().enumerate() {
-                    classify(item, index, Some(i), &mut out);
+                    classify(item, index, Some(i), arena, &mut out);
                 }
             }
             continue;
         }
-        classify(root, index, None, &mut out);
+        classify(root, index, None, arena, &mut out);
     }
     out
 }
 
-fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut Recognised<'a>) {
+fn classify<'a>(
+    root: &'a Node,
+    document: usize,
+    item: Option<usize>,
+    arena: &'a PathArena,
+    out: &mut Recognised<'a>,
+) {
     let api_version = root.get("apiVersion").and_then(Node::as_str);
     let kind = root.get("kind").and_then(Node::as_str);
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
@@ -148,13 +157,14 @@ fn classify<'a>(root: &'a Node, document: usize, item: Option<usize>, out: &mut 
         document,
         item,
         root,
-        places: Places::find(kind, root),
+        arena,
+        places: Places::find(kind, root, arena),
     });
 }
 
 impl<'a> Object<'a> {
     pub fn root_field(&self) -> Field<'a> {
-        Field::root(self.root)
+        Field::root(self.root, self.arena)
     }
 
     /// The Job spec: `spec` of a Job, `spec.jobTemplate.spec` of a CronJob.
@@ -163,10 +173,10 @@ impl<'a> Object<'a> {
     }
 
     /// Where the Job spec would be, for reporting it missing: the deepest existing ancestor.
-    pub fn job_spec_path(&self) -> FieldPath {
+    pub fn job_spec_path(&self) -> FieldPath<'a> {
         match self.kind {
-            Kind::Job => FieldPath::parse("spec"),
-            Kind::CronJob => FieldPath::parse("spec.jobTemplate.spec"),
+            Kind::Job => FieldPath::parse(self.arena, "spec"),
+            Kind::CronJob => FieldPath::parse(self.arena, "spec.jobTemplate.spec"),
         }
     }
 
@@ -214,46 +224,61 @@ pub struct Field<'a> {
     pub node: &'a Node,
     /// The key of this node in its parent mapping (None for the root and list items).
     pub key: Option<&'a Node>,
-    pub path: FieldPath,
+    pub path: FieldPath<'a>,
+    /// Where the paths of children are linked.
+    pub arena: &'a PathArena,
 }
 
 /// Where a finding points: a field path and the text to underline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    pub path: FieldPath,
+pub struct Target<'a> {
+    pub path: FieldPath<'a>,
     pub span: Span,
 }
 
 impl<'a> Field<'a> {
     /// An object's root: no key, the empty path.
-    pub fn root(node: &'a Node) -> Field<'a> {
+    pub fn root(node: &'a Node, arena: &'a PathArena) -> Field<'a> {
         Field {
             node,
             key: None,
             path: FieldPath::root(),
+            arena,
         }
     }
 
-    /// The child `name`: a literal (`&'static str`, kept in the path without a copy) or a
-    /// `String` (moved into the path when the child exists).
-    pub fn child(&self, name: impl Into<Cow<'static, str>> + AsRef<str>) -> Option<Field<'a>> {
-        let entry = self.node.entry(name.as_ref())?;
-        Some(Field {
+    /// A string for a path segment that lives as long as the tree: the key as the document
+    /// wrote it when it is a string (`name` equals it), else `name` copied into the arena.
+    fn segment(&self, key: &'a Node, name: &str) -> &'a str {
+        key.as_str().unwrap_or_else(|| self.arena.alloc_str(name))
+    }
+
+    /// A child field made from an entry of this mapping, with its step in the path.
+    fn entry_field(&self, entry: &'a Entry, path: FieldPath<'a>) -> Field<'a> {
+        Field {
             node: &entry.value,
             key: Some(&entry.key),
-            path: self.path.field(name),
-        })
+            path,
+            arena: self.arena,
+        }
+    }
+
+    /// The child `name`.
+    pub fn child(&self, name: &str) -> Option<Field<'a>> {
+        let entry = self.node.entry(name)?;
+        let path = self.path.field(self.arena, self.segment(&entry.key, name));
+        Some(self.entry_field(entry, path))
     }
 
     /// A child that is present and not null.
-    pub fn child_some(&self, name: impl Into<Cow<'static, str>> + AsRef<str>) -> Option<Field<'a>> {
+    pub fn child_some(&self, name: &str) -> Option<Field<'a>> {
         self.child(name).filter(|f| !f.node.is_null())
     }
 
-    pub fn descend(&self, names: &[&'static str]) -> Option<Field<'a>> {
+    pub fn descend(&self, names: &[&str]) -> Option<Field<'a>> {
         names
             .iter()
-            .try_fold(self.clone(), |field, name| field.child(*name))
+            .try_fold(self.clone(), |field, name| field.child(name))
     }
 
     /// The items of a list, with `[i]` paths; empty when the node is not a list.
@@ -265,7 +290,8 @@ impl<'a> Field<'a> {
                 .map(|(i, node)| Field {
                     node,
                     key: None,
-                    path: self.path.index(i),
+                    path: self.path.index(self.arena, i),
+                    arena: self.arena,
                 })
                 .collect(),
             _ => Vec::new(),
@@ -276,11 +302,8 @@ impl<'a> Field<'a> {
     /// last one when a key repeats.
     pub fn map_entry(&self, key: &str) -> Option<Field<'a>> {
         let entry = self.node.entry(key)?;
-        Some(Field {
-            node: &entry.value,
-            key: Some(&entry.key),
-            path: self.path.key(key),
-        })
+        let path = self.path.key(self.arena, self.segment(&entry.key, key));
+        Some(self.entry_field(entry, path))
     }
 
     /// The first entry of a mapping of values whose (string) key matches, as a `[key]` child:
@@ -288,26 +311,24 @@ impl<'a> Field<'a> {
     pub fn find_entry(&self, matches: impl Fn(&str) -> bool) -> Option<(&'a str, Field<'a>)> {
         self.node.as_map()?.iter().find_map(|e| {
             let key = e.key.as_str().filter(|k| matches(k))?;
-            let field = Field {
-                node: &e.value,
-                key: Some(&e.key),
-                path: self.path.key(key),
-            };
-            Some((key, field))
+            Some((key, self.entry_field(e, self.path.key(self.arena, key))))
         })
     }
 
     /// The entries of a mapping, as `[key]` children (for labels, annotations, maps of values).
     pub fn entries(&self) -> Vec<(String, Field<'a>)> {
-        self.children(|path, key| path.key(key))
+        self.children(FieldPath::key)
     }
 
     /// The fields of a structured object, as `.name` children.
     pub fn fields(&self) -> Vec<(String, Field<'a>)> {
-        self.children(|path, key| path.field(key.to_owned()))
+        self.children(FieldPath::field)
     }
 
-    fn children(&self, step: impl Fn(&FieldPath, &str) -> FieldPath) -> Vec<(String, Field<'a>)> {
+    fn children(
+        &self,
+        step: impl Fn(FieldPath<'a>, &'a PathArena, &'a str) -> FieldPath<'a>,
+    ) -> Vec<(String, Field<'a>)> {
         let Value::Map(entries) = &self.node.value else {
             return Vec::new();
         };
@@ -315,15 +336,8 @@ impl<'a> Field<'a> {
             .iter()
             .filter_map(|e| {
                 let key = e.key.key_string()?;
-                let path = step(&self.path, &key);
-                Some((
-                    key,
-                    Field {
-                        node: &e.value,
-                        key: Some(&e.key),
-                        path,
-                    },
-                ))
+                let path = step(self.path, self.arena, self.segment(&e.key, &key));
+                Some((key, self.entry_field(e, path)))
             })
             .collect()
     }
@@ -337,17 +351,17 @@ impl<'a> Field<'a> {
     }
 
     /// This value, underlined.
-    pub fn target(&self) -> Target {
+    pub fn target(&self) -> Target<'a> {
         Target {
-            path: self.path.clone(),
+            path: self.path,
             span: self.node.span.clone(),
         }
     }
 
     /// This field's key, underlined (for unknown or misplaced fields).
-    pub fn key_target(&self) -> Target {
+    pub fn key_target(&self) -> Target<'a> {
         Target {
-            path: self.path.clone(),
+            path: self.path,
             span: self
                 .key
                 .map_or_else(|| self.head_span(), |k| k.span.clone()),
@@ -355,9 +369,9 @@ impl<'a> Field<'a> {
     }
 
     /// A missing child: the path names the child, the location is this field's key.
-    pub fn missing(&self, name: impl Into<Cow<'static, str>>) -> Target {
+    pub fn missing(&self, name: &str) -> Target<'a> {
         Target {
-            path: self.path.field(name),
+            path: self.path.field(self.arena, self.arena.alloc_str(name)),
             span: self
                 .key
                 .map_or_else(|| self.head_span(), |k| k.span.clone()),
@@ -387,7 +401,8 @@ mod tests {
         let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: a}\n- apiVersion: v1\n  kind: ConfigMap\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: b}\n---\nfoo: bar\n";
         let source = Source::new("t", text);
         let stream = parse(&source);
-        let r = recognise(stream.roots());
+        let arena = PathArena::new();
+        let r = recognise(stream.roots(), &arena);
         assert_eq!(r.objects.len(), 2);
         assert_eq!(r.other, 1);
         assert_eq!(r.objects[0].item, Some(0));
@@ -402,7 +417,8 @@ mod tests {
         let text = "apiVersion: batch/v1\nkind: Job\nspec:\n  template: {}\n";
         let source = Source::new("t", text);
         let stream = parse(&source);
-        let r = recognise(stream.roots());
+        let arena = PathArena::new();
+        let r = recognise(stream.roots(), &arena);
         let spec = r.objects[0].job_spec().unwrap();
         let t = spec.missing("ttlSecondsAfterFinished");
         assert_eq!(t.path.to_string(), "spec.ttlSecondsAfterFinished");

@@ -103,17 +103,17 @@ pub enum SchemaTarget {
 
 /// What a check reports: what and where, never how it looks.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
+pub struct Diagnostic<'a> {
     pub message: String,
-    pub target: Target,
+    pub target: Target<'a>,
     /// Other places involved, each with its own message.
-    pub labels: Vec<(Target, String)>,
+    pub labels: Vec<(Target<'a>, String)>,
     /// A fix specific to this finding; the rule's remediation is used otherwise.
     pub help: Option<String>,
 }
 
-impl Diagnostic {
-    pub fn new(target: Target, message: impl Into<String>) -> Self {
+impl<'a> Diagnostic<'a> {
+    pub fn new(target: Target<'a>, message: impl Into<String>) -> Self {
         Diagnostic {
             message: message.into(),
             target,
@@ -122,7 +122,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn label(mut self, target: Target, message: impl Into<String>) -> Self {
+    pub fn label(mut self, target: Target<'a>, message: impl Into<String>) -> Self {
         self.labels.push((target, message.into()));
         self
     }
@@ -137,7 +137,7 @@ impl Diagnostic {
 #[derive(Default)]
 pub struct Memo<'a> {
     /// Every structural problem of the object (the five `schema-*` rules share one walk).
-    pub(crate) schema: std::cell::OnceCell<Vec<(checks::schema::Problem, Diagnostic)>>,
+    pub(crate) schema: std::cell::OnceCell<Vec<(checks::schema::Problem, Diagnostic<'a>)>>,
     /// The Job spec after the API server's defaulting (shared by the `api-*` rules).
     pub(crate) job_spec: std::cell::OnceCell<checks::api::JobSpecView<'a>>,
     /// A CronJob's `spec.schedule`, parsed (shared by the schedule and TTL rules).
@@ -213,7 +213,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn run(&self, ctx: &Ctx<'_, '_>) -> Vec<Diagnostic> {
+    pub fn run<'a>(&self, ctx: &Ctx<'_, 'a>) -> Vec<Diagnostic<'a>> {
         if !self.meta.applies_to.contains(&ctx.object.kind) {
             return Vec::new();
         }
@@ -267,18 +267,18 @@ fn schema_targets<'a>(object: &Object<'a>, target: SchemaTarget) -> Vec<Field<'a
     }
 }
 
-fn run_schema(
-    field: &Field<'_>,
+fn run_schema<'a>(
+    field: &Field<'a>,
     validator: &jsonschema::Validator,
     message: Option<&str>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Vec<Diagnostic<'a>>,
 ) {
     let instance = field.node.to_json();
     for error in validator.iter_errors(&instance) {
         let at = resolve_pointer(field, error.instance_path().as_str());
         let target = match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => {
-                at.missing(property.as_str().unwrap_or_default().to_owned())
+                at.missing(property.as_str().unwrap_or_default())
             }
             _ => at.target(),
         };
@@ -294,7 +294,7 @@ fn resolve_pointer<'a>(field: &Field<'a>, pointer: &str) -> Field<'a> {
     for raw in pointer.split('/').skip(1) {
         let token = raw.replace("~1", "/").replace("~0", "~");
         let next = match &at.node.value {
-            crate::yaml::Value::Map(_) => at.child(token),
+            crate::yaml::Value::Map(_) => at.child(&token),
             crate::yaml::Value::Seq(_) => token
                 .parse::<usize>()
                 .ok()

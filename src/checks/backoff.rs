@@ -5,7 +5,7 @@ use crate::object::Kind;
 use crate::rule::{Ctx, Diagnostic};
 
 /// Neither backoffLimit nor backoffLimitPerIndex: the default of 6 retries applies.
-pub fn backoff_limit_implicit(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn backoff_limit_implicit<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -21,7 +21,7 @@ pub fn backoff_limit_implicit(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// backoffLimit (or backoffLimitPerIndex) above `max` with no activeDeadlineSeconds to bound it.
-pub fn backoff_limit_too_high(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn backoff_limit_too_high<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -47,7 +47,7 @@ pub fn backoff_limit_too_high(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// A Job (or CronJob) declared `joblint.dev/idempotent: "false"` that still retries, or a CronJob
 /// so declared whose runs may overlap or be cut short.
-pub fn retry_not_idempotent(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn retry_not_idempotent<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((false, annotation)) = idempotence(ctx.object) else {
         return;
     };
@@ -105,7 +105,7 @@ fn retry_help(r: &Retries) -> String {
 }
 
 /// Retries on a Job that does not declare whether its work may run twice.
-pub fn retries_without_idempotency(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn retries_without_idempotency<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if idempotence(ctx.object).is_some() {
         return;
     }

@@ -48,17 +48,17 @@ pub fn has_owner(object: &Object<'_>) -> bool {
 }
 
 /// How many times a failed pod is retried, and where that is decided.
-pub struct Retries {
+pub struct Retries<'a> {
     /// Retries allowed (per index with `backoffLimitPerIndex`).
     pub count: i64,
     /// The field that sets it; for the implicit default, the missing `backoffLimit`.
-    pub target: Target,
+    pub target: Target<'a>,
     /// The field's name, or `None` for the implicit default.
     pub field: Option<&'static str>,
 }
 
 /// The setting as a phrase for messages: "backoffLimit 3", "the default backoffLimit of 6".
-impl std::fmt::Display for Retries {
+impl std::fmt::Display for Retries<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.field {
             Some(name) => write!(f, "{name} {}", self.count),
@@ -70,7 +70,7 @@ impl std::fmt::Display for Retries {
 /// The retries of a Job spec: `backoffLimitPerIndex` when set (it governs Indexed Jobs), else
 /// `backoffLimit`, else the default of 6. `None` when the value is not an integer (a type error
 /// that other rules report).
-pub fn retries(job_spec: &Field<'_>) -> Option<Retries> {
+pub fn retries<'a>(job_spec: &Field<'a>) -> Option<Retries<'a>> {
     for name in ["backoffLimitPerIndex", "backoffLimit"] {
         if let Some(field) = job_spec.child_some(name) {
             return Some(Retries {
@@ -123,8 +123,9 @@ pub mod testing {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
+        let arena = crate::path::PathArena::new();
         let mut out = Vec::new();
-        for object in &recognise(stream.roots()).objects {
+        for object in &recognise(stream.roots(), &arena).objects {
             let ctx = Ctx {
                 object,
                 params: &params,

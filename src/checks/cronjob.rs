@@ -21,7 +21,7 @@ fn schedule<'o, 'a>(ctx: &Ctx<'o, 'a>) -> Option<(Field<'a>, &'a str, &'o Schedu
 }
 
 /// concurrencyPolicy unset (Allow) or Allow: runs overlap.
-pub fn cronjob_concurrency_allow(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_concurrency_allow<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(spec) = spec(ctx) else {
         return;
     };
@@ -39,7 +39,7 @@ pub fn cronjob_concurrency_allow(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// concurrencyPolicy Replace: the running Job is deleted when the next run is due.
-pub fn cronjob_concurrency_replace(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_concurrency_replace<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(field) = spec(ctx).and_then(|s| s.child_some("concurrencyPolicy")) else {
         return;
     };
@@ -52,7 +52,7 @@ pub fn cronjob_concurrency_replace(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>)
 }
 
 /// A schedule that fires every minute (or more often).
-pub fn cronjob_every_minute(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_every_minute<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((field, text, parsed)) = schedule(ctx) else {
         return;
     };
@@ -65,7 +65,7 @@ pub fn cronjob_every_minute(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Day of month and day of week both restricted: the schedule fires when EITHER matches.
-pub fn cronjob_dom_dow_or(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_dom_dow_or<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((field, text, parsed)) = schedule(ctx) else {
         return;
     };
@@ -86,7 +86,7 @@ pub fn cronjob_dom_dow_or(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// failedJobsHistoryLimit 0: no failed Job is kept to look at.
-pub fn cronjob_failed_history_zero(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_failed_history_zero<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((value, field)) = spec(ctx).and_then(|s| int_field(&s, "failedJobsHistoryLimit"))
     else {
         return;
@@ -100,7 +100,7 @@ pub fn cronjob_failed_history_zero(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>)
 }
 
 /// No spec.timeZone: the schedule follows kube-controller-manager's local time zone.
-pub fn cronjob_timezone_unset(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_timezone_unset<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(spec) = spec(ctx) else {
         return;
     };

@@ -7,7 +7,7 @@ use crate::rule::{Ctx, Diagnostic};
 const CRONJOB_SYNC_SECONDS: i64 = 10;
 
 /// No activeDeadlineSeconds on the Job spec (the pod spec's one bounds each pod, not the Job).
-pub fn active_deadline_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn active_deadline_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -41,7 +41,7 @@ pub fn active_deadline_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A CronJob without startingDeadlineSeconds.
-pub fn starting_deadline_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn starting_deadline_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(spec) = ctx.object.root_field().child("spec") else {
         return;
     };
@@ -54,7 +54,7 @@ pub fn starting_deadline_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// startingDeadlineSeconds below the controller's 10-second sync period.
-pub fn starting_deadline_too_small(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn starting_deadline_too_small<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((value, field)) = ctx
         .object
         .root_field()

@@ -6,7 +6,7 @@ use crate::rule::{Ctx, Diagnostic};
 
 /// A container without a memory request (explicit, or implied by a memory limit): under node
 /// memory pressure its pod is among the first evicted, and each eviction spends a retry.
-pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn resources_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     for container in ctx.object.all_containers() {
         // The name is only formatted for a finding, and most containers have none.
         let name = || container_name(container);
@@ -28,7 +28,7 @@ pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         let (target, message) = match resources.child_some("requests") {
             Some(requests) => (
                 Target {
-                    path: requests.path.key("memory"),
+                    path: requests.path.key(requests.arena, "memory"),
                     span: requests.key_target().span,
                 },
                 format!("container {} sets no memory request", name()),
@@ -47,7 +47,7 @@ pub fn resources_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A regular container, beside others, that never exits: a proxy or a log follower.
-pub fn sidecar_blocks_completion(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn sidecar_blocks_completion<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let containers = ctx.object.containers();
     if containers.len() < 2 {
         return;

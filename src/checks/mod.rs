@@ -16,7 +16,7 @@ mod retry;
 mod ttl;
 
 /// A check: looks at one object and pushes what it finds.
-pub type CheckFn = fn(&Ctx<'_, '_>, &mut Vec<Diagnostic>);
+pub type CheckFn = for<'o, 'a> fn(&Ctx<'o, 'a>, &mut Vec<Diagnostic<'a>>);
 
 /// Every built-in check, by rule id. Each id has a rule file `rules/<id>.yaml`.
 pub static BUILTIN: &[(&str, CheckFn)] = &[

@@ -3,7 +3,7 @@
 use crate::rule::{Ctx, Diagnostic};
 
 /// restartPolicy unset (defaulted to Always) or anything but Never/OnFailure.
-pub fn restart_policy_invalid(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn restart_policy_invalid<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(pod_spec) = ctx.object.pod_spec() else {
         return;
     };
@@ -32,7 +32,7 @@ pub fn restart_policy_invalid(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// restartPolicy OnFailure: in-place restarts, and the pod (with its logs) is deleted at the limit.
-pub fn restart_policy_on_failure(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn restart_policy_on_failure<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(field) = ctx
         .object
         .pod_spec()

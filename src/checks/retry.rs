@@ -7,7 +7,7 @@ use crate::rule::{Ctx, Diagnostic};
 
 /// podReplacementPolicy unset or TerminatingOrFailed: a replacement pod starts while the old one
 /// is still terminating. With a podFailurePolicy the default is Failed (and the only allowed value).
-pub fn replacement_overlap(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn replacement_overlap<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -28,7 +28,7 @@ pub fn replacement_overlap(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// completions > 1 in NonIndexed mode: identical pods that each repeat the same work.
-pub fn nonindexed_completions_duplicate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn nonindexed_completions_duplicate<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -54,7 +54,7 @@ pub fn nonindexed_completions_duplicate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnos
 }
 
 /// parallelism above completions: the extra parallelism is never used.
-pub fn parallelism_exceeds_completions(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn parallelism_exceeds_completions<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(job_spec) = ctx.object.job_spec() else {
         return;
     };
@@ -111,7 +111,7 @@ fn pin(image: &str) -> Pin<'_> {
 }
 
 /// Images without a digest: a retry, or the next run, can pull different code.
-pub fn mutable_image_tag(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn mutable_image_tag<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let require_digest = ctx.param_bool("require-digest");
     for container in ctx.object.all_containers() {
         let Some(field) = container.child_some("image") else {
@@ -138,7 +138,7 @@ pub fn mutable_image_tag(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A Helm hook without helm.sh/hook-delete-policy.
-pub fn helm_hook_no_delete_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn helm_hook_no_delete_policy<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(hook) = annotation(ctx.object, HELM_HOOK) else {
         return;
     };
@@ -157,7 +157,7 @@ pub fn helm_hook_no_delete_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) 
 
 /// A Job with a fixed name, applied outside any hook: a changed pod template cannot be
 /// re-applied, since spec.template of a Job is immutable.
-pub fn immutable_template_reapply(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn immutable_template_reapply<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let object = ctx.object;
     if is_hook(object) || has_owner(object) || object.generate_name.is_some() {
         return;

@@ -11,33 +11,33 @@ use std::hash::Hash;
 
 use crate::k8s_schema::{IntWidth, Model, ObjectTy, Ty, TyId, model};
 use crate::object::{Field, Kind, Target};
-use crate::path::FieldPath;
+use crate::path::{FieldPath, PathArena};
 use crate::rule::{Ctx, Diagnostic};
 use crate::source::Source;
 use crate::yaml::{Entry, Node, Value};
 
 /// An unknown or mis-cased field.
-pub fn unknown_field(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn unknown_field<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     report(ctx, Problem::UnknownField, out);
 }
 
 /// A value of the wrong type.
-pub fn wrong_type(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn wrong_type<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     report(ctx, Problem::WrongType, out);
 }
 
 /// A plain scalar that YAML reading turns into a non-string where a string is required.
-pub fn yaml11_coercion(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn yaml11_coercion<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     report(ctx, Problem::Coercion, out);
 }
 
 /// A key given twice in one mapping.
-pub fn duplicate_key(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn duplicate_key<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     report(ctx, Problem::DuplicateKey, out);
 }
 
 /// A required field that is absent (and not defaulted by the API server).
-pub fn required_field(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn required_field<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     report(ctx, Problem::Required, out);
 }
 
@@ -53,7 +53,7 @@ pub(crate) enum Problem {
 
 /// The object is walked once (the first schema rule to run does it, the others reuse the
 /// result from [`crate::rule::Memo`]); each rule takes its own kind of problem.
-fn report(ctx: &Ctx<'_, '_>, want: Problem, out: &mut Vec<Diagnostic>) {
+fn report<'a>(ctx: &Ctx<'_, 'a>, want: Problem, out: &mut Vec<Diagnostic<'a>>) {
     let all = ctx.memo.schema.get_or_init(|| walk(ctx));
     out.extend(
         all.iter()
@@ -62,13 +62,14 @@ fn report(ctx: &Ctx<'_, '_>, want: Problem, out: &mut Vec<Diagnostic>) {
     );
 }
 
-fn walk(ctx: &Ctx<'_, '_>) -> Vec<(Problem, Diagnostic)> {
+fn walk<'a>(ctx: &Ctx<'_, 'a>) -> Vec<(Problem, Diagnostic<'a>)> {
     let model = model();
     let mut out = Vec::new();
     let mut walker = Walker {
         model,
         kind: ctx.object.kind,
         source: ctx.source,
+        arena: ctx.object.arena,
         out: &mut out,
         path: Vec::new(),
     };
@@ -87,7 +88,8 @@ struct Walker<'w, 'a> {
     model: &'static Model,
     kind: Kind,
     source: &'w Source,
-    out: &'w mut Vec<(Problem, Diagnostic)>,
+    arena: &'a PathArena,
+    out: &'w mut Vec<(Problem, Diagnostic<'a>)>,
     path: Vec<Seg<'a>>,
 }
 
@@ -173,11 +175,12 @@ impl<'a> Walker<'_, 'a> {
                     node,
                     key,
                     path: self.field_path(),
+                    arena: self.arena,
                 };
                 self.out.push((
                     Problem::Required,
                     Diagnostic::new(
-                        field.missing(name.clone()),
+                        field.missing(name),
                         format!("required field `{name}` is missing in {}", object.name),
                     ),
                 ));
@@ -232,17 +235,18 @@ impl<'a> Walker<'_, 'a> {
                 continue;
             };
             let path = self.field_path();
+            let name = self.arena.alloc_str(&name);
             let path = if fields {
-                path.field(name.clone().into_owned())
+                path.field(self.arena, name)
             } else {
-                path.key(&name)
+                path.key(self.arena, name)
             };
             let first_line = self.source.line_col(first.key.span.start).line;
             self.out.push((
                 Problem::DuplicateKey,
                 Diagnostic::new(
                     Target {
-                        path: path.clone(),
+                        path,
                         span: entry.key.span.clone(),
                     },
                     format!("mapping key `{name}` is already defined at line {first_line}"),
@@ -258,9 +262,11 @@ impl<'a> Walker<'_, 'a> {
         }
     }
 
-    fn unknown(&self, object: &ObjectTy, key: &Node, name: &str) -> Diagnostic {
+    fn unknown(&self, object: &ObjectTy, key: &Node, name: &str) -> Diagnostic<'a> {
         let target = Target {
-            path: self.field_path().field(name.to_owned()),
+            path: self
+                .field_path()
+                .field(self.arena, self.arena.alloc_str(name)),
             span: key.span.clone(),
         };
         let here = self.pattern();
@@ -300,14 +306,14 @@ impl<'a> Walker<'_, 'a> {
     }
 
     /// A scalar, or a collection where a scalar belongs.
-    fn scalar(&self, expected: &Ty, node: &Node) -> Option<(Problem, Diagnostic)> {
+    fn scalar(&self, expected: &Ty, node: &Node) -> Option<(Problem, Diagnostic<'a>)> {
         let wrong = |found: String| {
             Some(Diagnostic::new(
                 self.target(node),
                 format!("found {found} where {} is expected", describe(expected)),
             ))
         };
-        let wrong_type = |d: Option<Diagnostic>| d.map(|d| (Problem::WrongType, d));
+        let wrong_type = |d: Option<Diagnostic<'a>>| d.map(|d| (Problem::WrongType, d));
         match (expected, &node.value) {
             (Ty::Str { .. }, Value::Str(_))
             | (Ty::Bool, Value::Bool(_))
@@ -360,7 +366,7 @@ impl<'a> Walker<'_, 'a> {
         }
     }
 
-    fn range(&self, width: IntWidth, i: i64, node: &Node) -> Option<Diagnostic> {
+    fn range(&self, width: IntWidth, i: i64, node: &Node) -> Option<Diagnostic<'a>> {
         let (min, max) = width.range();
         if (min..=max).contains(&i) {
             return None;
@@ -374,7 +380,7 @@ impl<'a> Walker<'_, 'a> {
         ))
     }
 
-    fn coercion(&self, node: &Node) -> Diagnostic {
+    fn coercion(&self, node: &Node) -> Diagnostic<'a> {
         let text = self.text(node).trim();
         let read = match node.value {
             Value::Bool(b) => format!("the boolean {b}"),
@@ -419,7 +425,7 @@ impl<'a> Walker<'_, 'a> {
         self.source.text.get(node.span.clone()).unwrap_or("")
     }
 
-    fn target(&self, node: &Node) -> Target {
+    fn target(&self, node: &Node) -> Target<'a> {
         Target {
             path: self.field_path(),
             span: node.span.clone(),
@@ -447,13 +453,14 @@ impl<'a> Walker<'_, 'a> {
         out
     }
 
-    fn field_path(&self) -> FieldPath {
+    fn field_path(&self) -> FieldPath<'a> {
+        let arena = self.arena;
         self.path
             .iter()
             .fold(FieldPath::root(), |path, seg| match seg {
-                Seg::Field(name) => path.field(name.clone().into_owned()),
-                Seg::Index(i) => path.index(*i),
-                Seg::Key(key) => path.key(key),
+                Seg::Field(name) => path.field(arena, arena.alloc_str(name)),
+                Seg::Index(i) => path.index(arena, *i),
+                Seg::Key(key) => path.key(arena, arena.alloc_str(key)),
             })
     }
 }

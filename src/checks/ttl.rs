@@ -28,7 +28,7 @@ fn ttl_of<'a>(object: &Object<'a>) -> Option<(i64, Field<'a>)> {
 }
 
 /// A standalone Job without ttlSecondsAfterFinished.
-pub fn ttl_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn ttl_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let object = ctx.object;
     // Hooks are deleted by Helm or Argo CD (before-hook-creation by default), owned Jobs by
     // their owner, and a TTL on a GitOps-managed Job makes it run again.
@@ -47,7 +47,7 @@ pub fn ttl_missing(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ttlSecondsAfterFinished below `min-seconds`, 0 included.
-pub fn ttl_too_short(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn ttl_too_short<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((ttl, field)) = ttl_of(ctx.object) else {
         return;
     };
@@ -73,7 +73,7 @@ pub fn ttl_too_short(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// A TTL on a Job that Argo CD or Flux keeps in sync (and that is not a hook): once the TTL
 /// deletes it, the tool sees it missing, re-creates it, and the Job runs again.
-pub fn gitops_ttl_recreate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn gitops_ttl_recreate<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let object = ctx.object;
     if is_hook(object) || has_owner(object) {
         return;
@@ -100,10 +100,10 @@ pub fn gitops_ttl_recreate(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// Which GitOps tool manages the object, from what the tool itself puts on it: the tool, where
 /// that shows and what it is. `app.kubernetes.io/instance` is not used: Helm charts set it too.
-fn gitops_manager(object: &Object<'_>) -> Option<(&'static str, Target, String)> {
+fn gitops_manager<'a>(object: &Object<'a>) -> Option<(&'static str, Target<'a>, String)> {
     let labels = object.labels();
     let annotations = object.annotations();
-    let found = |map: &Option<&Field<'_>>, what: &str, matches: &dyn Fn(&str) -> bool| {
+    let found = |map: &Option<&Field<'a>>, what: &str, matches: &dyn Fn(&str) -> bool| {
         let (key, field) = map.as_ref()?.find_entry(matches)?;
         Some((field.key_target(), format!("{what} {key}")))
     };
@@ -125,7 +125,7 @@ fn gitops_manager(object: &Object<'_>) -> Option<(&'static str, Target, String)>
 }
 
 /// A TTL in a CronJob's jobTemplate while its history limits already delete old Jobs.
-pub fn cronjob_ttl_vs_history(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn cronjob_ttl_vs_history<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let object = ctx.object;
     let Some(spec) = object.root_field().child("spec") else {
         return;

@@ -10,7 +10,7 @@ use crate::object::Kind;
 use crate::rule::{Ctx, Diagnostic};
 
 /// C3-C5.
-pub fn api_cronjob_schedule(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_cronjob_schedule<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     // A missing schedule is the schema rules' "required field"; an empty one is ours.
     let Some(field) = object.root_field().descend(&["spec", "schedule"]) else {
@@ -39,7 +39,7 @@ pub fn api_cronjob_schedule(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// C7.
-pub fn api_cronjob_time_zone(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_cronjob_time_zone<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let Some(field) = object.root_field().descend(&["spec", "timeZone"]) else {
         return;
@@ -51,7 +51,7 @@ pub fn api_cronjob_time_zone(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// C6, C8, C12, and C13 (1.33 only: a CronJob's onPodConditions status is not defaulted).
-pub fn api_cronjob_fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_cronjob_fields<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let Some(spec) = object.root_field().child_some("spec") else {
         return;
@@ -119,7 +119,7 @@ pub fn api_cronjob_fields(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// A batch Job or CronJob in an API version the server does not serve: it is refused before
 /// any validation.
-pub fn api_removed_version(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_removed_version<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let object = ctx.object;
     if object.api_version == SERVED_VERSION {
         return;

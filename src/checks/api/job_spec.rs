@@ -15,7 +15,7 @@ const MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS: i64 = 10_000;
 const MAX_MANAGED_BY_LENGTH: usize = 63;
 
 /// J11-J17: counts that must not be negative.
-pub fn api_job_counts(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_job_counts<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if served(ctx).is_none() {
         return;
     }
@@ -44,7 +44,7 @@ pub fn api_job_counts(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// J18-J25: completionMode, Indexed Jobs, backoffLimitPerIndex and maxFailedIndexes.
-pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_indexed_job<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if served(ctx).is_none() {
         return;
     }
@@ -52,7 +52,7 @@ pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     let Some(spec) = view.spec.clone() else {
         return;
     };
-    let invalid_at = |name: &'static str, detail: &str, out: &mut Vec<Diagnostic>| {
+    let invalid_at = |name: &'static str, detail: &str, out: &mut Vec<Diagnostic<'a>>| {
         if let Some(field) = view.child(name) {
             out.push(Diagnostic::new(
                 field.target(),
@@ -142,7 +142,7 @@ pub fn api_indexed_job(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// J26: managedBy is a domain-prefixed path of at most 63 characters.
-pub fn api_managed_by(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_managed_by<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if served(ctx).is_none() {
         return;
     }
@@ -188,7 +188,7 @@ pub fn api_managed_by(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// J41, J42, J34 and P8: the pod template's restartPolicy, after defaulting "" to Always.
-pub fn api_restart_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_restart_policy<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let view = JobSpecView::of(ctx);
     let field = object

@@ -18,7 +18,7 @@ const CRONJOB_NAME_MAX: usize = 52;
 const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 
 /// J1-J3, J5, J6, C1, C2: metadata.name, generateName and namespace.
-pub fn api_object_name(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_object_name<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let root = object.root_field();
     let meta = root.child_some("metadata");
@@ -93,12 +93,12 @@ pub fn api_object_name(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// J5: `generateSelector` copies the name into the template's job-name labels (unless the user
 /// set them, or `manualSelector` is true), and label values are at most 63 characters.
-fn job_name_labels(
-    object: &crate::object::Object<'_>,
+fn job_name_labels<'a>(
+    object: &crate::object::Object<'a>,
     view: &JobSpecView<'_>,
     name: &str,
-    name_field: &Field<'_>,
-    out: &mut Vec<Diagnostic>,
+    name_field: &Field<'a>,
+    out: &mut Vec<Diagnostic<'a>>,
 ) {
     if view.manual_selector {
         return;
@@ -107,7 +107,11 @@ fn job_name_labels(
         .pod_template()
         .and_then(|t| t.child_some("metadata"))
         .and_then(|m| m.child_some("labels"));
-    let path = object.job_spec_path().field("template").field("labels");
+    let arena = object.arena;
+    let path = object
+        .job_spec_path()
+        .field(arena, "template")
+        .field(arena, "labels");
     for key in JOB_NAME_LABELS {
         if template_labels
             .as_ref()
@@ -117,7 +121,7 @@ fn job_name_labels(
         }
         for msg in label_value(name) {
             let target = Target {
-                path: path.clone(),
+                path,
                 span: name_field.node.span.clone(),
             };
             out.push(
@@ -137,15 +141,15 @@ fn mask_trailing_dash(name: &str) -> String {
 }
 
 /// J4, P1, P2: labels and annotations of the object and of its pod template.
-pub fn api_labels_annotations(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_labels_annotations<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let root = object.root_field();
     if let Some(meta) = root.child_some("metadata") {
         if let Some(labels) = meta.child_some("labels") {
-            validate_labels(&labels, &labels.path, out);
+            validate_labels(&labels, labels.path, out);
         }
         if let Some(annotations) = meta.child_some("annotations") {
-            validate_annotations(&annotations, &annotations.path, out);
+            validate_annotations(&annotations, annotations.path, out);
         }
     }
     // The pod template's errors name `template.labels`, not `template.metadata.labels`.
@@ -153,24 +157,30 @@ pub fn api_labels_annotations(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
         && let Some(meta) = template.child_some("metadata")
     {
         if let Some(labels) = meta.child_some("labels") {
-            validate_labels(&labels, &template.path.field("labels"), out);
+            let path = template.path.field(template.arena, "labels");
+            validate_labels(&labels, path, out);
         }
         if let Some(annotations) = meta.child_some("annotations") {
-            validate_annotations(&annotations, &template.path.field("annotations"), out);
+            let path = template.path.field(template.arena, "annotations");
+            validate_annotations(&annotations, path, out);
         }
     }
 }
 
 /// `ValidateLabels`: every error is reported on the map's path (no `[key]`), underlining the
 /// offending key or value.
-pub(super) fn validate_labels(labels: &Field<'_>, path: &FieldPath, out: &mut Vec<Diagnostic>) {
+pub(super) fn validate_labels<'a>(
+    labels: &Field<'a>,
+    path: FieldPath<'a>,
+    out: &mut Vec<Diagnostic<'a>>,
+) {
     for (key, field) in labels.entries() {
         let key_span = field
             .key
             .map_or_else(|| field.node.span.clone(), |k| k.span.clone());
         for msg in qualified_name(&key) {
             let target = Target {
-                path: path.clone(),
+                path,
                 span: key_span.clone(),
             };
             out.push(Diagnostic::new(target, invalid(&quote(&key), &msg)));
@@ -178,7 +188,7 @@ pub(super) fn validate_labels(labels: &Field<'_>, path: &FieldPath, out: &mut Ve
         if let Some(value) = field.str() {
             for msg in label_value(value) {
                 let target = Target {
-                    path: path.clone(),
+                    path,
                     span: field.node.span.clone(),
                 };
                 out.push(Diagnostic::new(target, invalid(&quote(value), &msg)));
@@ -188,7 +198,11 @@ pub(super) fn validate_labels(labels: &Field<'_>, path: &FieldPath, out: &mut Ve
 }
 
 /// `ValidateAnnotations`: qualified-name keys (checked lowercased) and a total size limit.
-fn validate_annotations(annotations: &Field<'_>, path: &FieldPath, out: &mut Vec<Diagnostic>) {
+fn validate_annotations<'a>(
+    annotations: &Field<'a>,
+    path: FieldPath<'a>,
+    out: &mut Vec<Diagnostic<'a>>,
+) {
     let mut total = 0usize;
     for (key, field) in annotations.entries() {
         let key_span = field
@@ -196,7 +210,7 @@ fn validate_annotations(annotations: &Field<'_>, path: &FieldPath, out: &mut Vec
             .map_or_else(|| field.node.span.clone(), |k| k.span.clone());
         for msg in qualified_name(&key.to_lowercase()) {
             let target = Target {
-                path: path.clone(),
+                path,
                 span: key_span.clone(),
             };
             out.push(Diagnostic::new(target, invalid(&quote(&key), &msg)));
@@ -207,7 +221,7 @@ fn validate_annotations(annotations: &Field<'_>, path: &FieldPath, out: &mut Vec
     }
     if total > ANNOTATIONS_MAX_BYTES {
         let target = Target {
-            path: path.clone(),
+            path,
             span: annotations.node.span.clone(),
         };
         out.push(Diagnostic::new(

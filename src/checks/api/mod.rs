@@ -161,15 +161,15 @@ impl<'a> JobSpecView<'a> {
 
 /// Where a field that is not there would be: its full path, underlining the key of the deepest
 /// ancestor that exists (or the first line of `from` when none does).
-fn missing_target(from: &Field<'_>, names: &[&'static str]) -> Target {
+fn missing_target<'a>(from: &Field<'a>, names: &[&'static str]) -> Target<'a> {
     let mut field = from.clone();
     for (i, name) in names.iter().enumerate() {
-        match field.child(*name).filter(|f| !f.node.is_null()) {
+        match field.child(name).filter(|f| !f.node.is_null()) {
             Some(next) => field = next,
             None => {
-                let mut target = field.missing(*name);
+                let mut target = field.missing(name);
                 for rest in &names[i + 1..] {
-                    target.path = target.path.field(*rest);
+                    target.path = target.path.field(from.arena, rest);
                 }
                 return target;
             }

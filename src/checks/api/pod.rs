@@ -23,7 +23,7 @@ const INIT_ONLY_WITH_RESTART_ALWAYS: [&str; 4] = [
 ];
 
 /// P3-P7, P9-P13 (P8 is reported with the Job's restartPolicy rules).
-pub fn api_pod_template(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_pod_template<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let view = JobSpecView::of(ctx);
     let Some(pod) = object.pod_spec().filter(|p| !p.node.is_null()) else {
@@ -131,7 +131,7 @@ pub fn api_pod_template(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
                         && rp.str() == Some("RestartContainer")
                     {
                         let mut target = rp.target();
-                        target.path = policies.path.clone();
+                        target.path = policies.path;
                         out.push(Diagnostic::new(
                             target,
                             invalid(
@@ -226,7 +226,11 @@ fn str_child<'a>(f: &Field<'a>, name: &'static str) -> Option<Field<'a>> {
 }
 
 /// `validateContainerCommon`: name (P4a, P4b), image (P5), policies (P6), volume mounts (P13).
-fn container_common(c: &Field<'_>, volume_names: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+fn container_common<'a>(
+    c: &Field<'a>,
+    volume_names: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic<'a>>,
+) {
     // A missing name is the schema rules' "required field"; an empty one is ours.
     if let Some(name) = c.child_some("name")
         && let Some(n) = name.str()
@@ -281,7 +285,7 @@ fn container_common(c: &Field<'_>, volume_names: &BTreeSet<String>, out: &mut Ve
 }
 
 /// `validateVolumes`: name (required, DNS label, unique) and a volume source. Returns the names.
-fn validate_volumes(volumes: &[Field<'_>], out: &mut Vec<Diagnostic>) -> BTreeSet<String> {
+fn validate_volumes<'a>(volumes: &[Field<'a>], out: &mut Vec<Diagnostic<'a>>) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for volume in volumes {
         let name_field = volume.child_some("name");

@@ -21,7 +21,7 @@ const OPERATORS: [&str; 2] = ["In", "NotIn"];
 pub(super) const CONDITION_STATUSES: [&str; 3] = ["False", "True", "Unknown"];
 
 /// The target of a field that may be absent.
-fn at(parent: &Field<'_>, name: &'static str) -> crate::object::Target {
+fn at<'a>(parent: &Field<'a>, name: &'static str) -> crate::object::Target<'a> {
     parent
         .child(name)
         .map_or_else(|| missing_target(parent, &[name]), |f| f.target())
@@ -29,7 +29,7 @@ fn at(parent: &Field<'_>, name: &'static str) -> crate::object::Target {
 
 /// J27-J33 (a missing onPodConditions status is defaulted to True; see api-cronjob-fields for
 /// CronJobs on 1.33).
-pub fn api_pod_failure_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_pod_failure_policy<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let view = JobSpecView::of(ctx);
     let Some(policy) = view.child("podFailurePolicy") else {
@@ -123,7 +123,11 @@ pub fn api_pod_failure_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn exit_codes(codes: &Field<'_>, container_names: &BTreeSet<&str>, out: &mut Vec<Diagnostic>) {
+fn exit_codes<'a>(
+    codes: &Field<'a>,
+    container_names: &BTreeSet<&str>,
+    out: &mut Vec<Diagnostic<'a>>,
+) {
     let operator = codes.child_some("operator");
     let op = operator.as_ref().and_then(|o| o.str()).unwrap_or("");
     if op.is_empty() {
@@ -199,7 +203,7 @@ fn exit_codes(codes: &Field<'_>, container_names: &BTreeSet<&str>, out: &mut Vec
 }
 
 /// J35-J39.
-pub fn api_success_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_success_policy<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if served(ctx).is_none() {
         return;
     }
@@ -342,7 +346,7 @@ fn parse_indexes(text: &str, completions: i64) -> Result<i64, String> {
 }
 
 /// J40.
-pub fn api_pod_replacement_policy(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_pod_replacement_policy<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     if served(ctx).is_none() {
         return;
     }

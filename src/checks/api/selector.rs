@@ -18,7 +18,7 @@ const NAME_LABELS: [&str; 2] = ["job-name", "batch.kubernetes.io/job-name"];
 const SELECTOR_UID_KEY: &str = "batch.kubernetes.io/controller-uid";
 
 /// J7-J10 (Job), C10, C11 (CronJob).
-pub fn api_selector(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub fn api_selector<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(object) = served(ctx) else { return };
     let view = JobSpecView::of(ctx);
     match object.kind {
@@ -27,7 +27,7 @@ pub fn api_selector(ctx: &Ctx<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn cronjob_selector(view: &JobSpecView<'_>, out: &mut Vec<Diagnostic>) {
+fn cronjob_selector<'a>(view: &JobSpecView<'a>, out: &mut Vec<Diagnostic<'a>>) {
     if let Some(selector) = view.child("selector") {
         let value = selector.node.to_json().to_string();
         out.push(Diagnostic::new(
@@ -45,7 +45,7 @@ fn cronjob_selector(view: &JobSpecView<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn job_selector(object: &Object<'_>, view: &JobSpecView<'_>, out: &mut Vec<Diagnostic>) {
+fn job_selector<'a>(object: &Object<'a>, view: &JobSpecView<'a>, out: &mut Vec<Diagnostic<'a>>) {
     let root = object.root_field();
     let name = object.name.filter(|n| !n.is_empty());
     let template_meta = object.pod_template().and_then(|t| t.child_some("metadata"));
@@ -112,12 +112,13 @@ fn job_selector(object: &Object<'_>, view: &JobSpecView<'_>, out: &mut Vec<Diagn
                 _ => continue,
             };
             let mut target = field.target();
+            let arena = object.arena;
             target.path = object
                 .job_spec_path()
-                .field("template")
-                .field("metadata")
-                .field("labels")
-                .key(key);
+                .field(arena, "template")
+                .field(arena, "metadata")
+                .field(arena, "labels")
+                .key(arena, arena.alloc_str(key));
             out.push(Diagnostic::new(target, invalid(&quote(value), &detail)));
         }
         let generated = user_selector.map(|mut s| {
@@ -158,11 +159,12 @@ fn job_selector(object: &Object<'_>, view: &JobSpecView<'_>, out: &mut Vec<Diagn
         None => !syntax_ok,
     };
     if !matches {
+        let arena = object.arena;
         let path = object
             .job_spec_path()
-            .field("template")
-            .field("metadata")
-            .field("labels");
+            .field(arena, "template")
+            .field(arena, "metadata")
+            .field(arena, "labels");
         let (span, value) = match &labels_field {
             Some(f) => (f.node.span.clone(), f.node.to_json().to_string()),
             None => (
@@ -182,10 +184,10 @@ fn job_selector(object: &Object<'_>, view: &JobSpecView<'_>, out: &mut Vec<Diagn
 }
 
 /// `ValidateLabelSelector`; true when the selector is well-formed.
-fn validate_selector(selector: &Field<'_>, out: &mut Vec<Diagnostic>) -> bool {
+fn validate_selector<'a>(selector: &Field<'a>, out: &mut Vec<Diagnostic<'a>>) -> bool {
     let before = out.len();
     if let Some(ml) = selector.child_some("matchLabels") {
-        validate_labels(&ml, &ml.path, out);
+        validate_labels(&ml, ml.path, out);
     }
     if let Some(exprs) = selector.child_some("matchExpressions") {
         for expr in exprs.items() {

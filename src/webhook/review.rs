@@ -204,16 +204,24 @@ fn owned_by_cronjob(object: &AdmittedObject) -> bool {
 
 /// `[rule-id] path: message`, the form of denial lines.
 fn finding_line(f: &Finding) -> String {
-    line(&f.rule, &one_line(&f.path), &one_line(&f.message))
+    line(
+        &f.rule,
+        &one_line(&f.path),
+        &one_line(&f.message),
+        usize::MAX,
+    )
 }
 
 /// A finding as a warning: `[rule-id] path: message` when that fits in
 /// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut. The
-/// lengths are worked out first, so only the chosen line is built, and cut right away.
+/// lengths are worked out first, so only the chosen line is built, and an ASCII line that needs
+/// cutting only as far as the cut.
 fn warning_line(f: &Finding) -> String {
     let message = one_line(&f.message);
     let path = one_line(&f.path);
-    let ascii = f.rule.is_ascii() && path.is_ascii() && message.is_ascii();
+    // What `one_line` returns unchanged is printable ASCII already.
+    let is_ascii = |s: &Cow<'_, str>| matches!(s, Cow::Borrowed(_)) || s.is_ascii();
+    let ascii = f.rule.is_ascii() && is_ascii(&path) && is_ascii(&message);
     let chars = |s: &str| if ascii { s.len() } else { s.chars().count() };
     let short = chars(&f.rule) + 3 + chars(&message);
     let full = if path.is_empty() {
@@ -226,25 +234,44 @@ fn warning_line(f: &Finding) -> String {
     } else {
         (&*path, full)
     };
-    let line = line(&f.rule, path, &message);
     if length <= WARNING_MAX_CHARS {
-        line
+        line(&f.rule, path, &message, usize::MAX)
     } else {
-        cut(line, WARNING_MAX_CHARS, ascii)
+        // `cut` keeps at most `cut_keep` characters: in ASCII, bytes.
+        let limit = if ascii {
+            cut_keep(WARNING_MAX_CHARS)
+        } else {
+            usize::MAX
+        };
+        cut(
+            line(&f.rule, path, &message, limit),
+            WARNING_MAX_CHARS,
+            ascii,
+        )
     }
 }
 
-/// `[rule] path: message`, or `[rule] message` without a path, in one allocation.
-fn line(rule: &str, path: &str, message: &str) -> String {
-    let mut line = String::with_capacity(rule.len() + path.len() + message.len() + 5);
-    line.push('[');
-    line.push_str(rule);
-    line.push_str("] ");
-    if !path.is_empty() {
-        line.push_str(path);
-        line.push_str(": ");
+/// `[rule] path: message`, or `[rule] message` without a path, in one allocation; only its
+/// first `limit` bytes when the parts are ASCII (`usize::MAX`: all of it).
+fn line(rule: &str, path: &str, message: &str, limit: usize) -> String {
+    let path_parts: [&str; 2] = if path.is_empty() {
+        ["", ""]
+    } else {
+        [path, ": "]
+    };
+    let parts = ["[", rule, "] ", path_parts[0], path_parts[1], message];
+    let length: usize = parts.iter().map(|p| p.len()).sum();
+    let mut line = String::with_capacity(length.min(limit) + 3);
+    for part in parts {
+        let room = limit - line.len();
+        if part.len() <= room {
+            line.push_str(part);
+        } else {
+            // Only reached for ASCII parts, where every byte offset is a character boundary.
+            line.push_str(part.get(..room).unwrap_or(part));
+            break;
+        }
     }
-    line.push_str(message);
     line
 }
 
@@ -294,10 +321,16 @@ fn shorten(s: String, max: usize) -> String {
     cut(s, max, ascii)
 }
 
+/// How many characters [`cut`] looks at: room for `...`, and one more to tell whether the
+/// cut falls between words.
+fn cut_keep(max: usize) -> usize {
+    max.saturating_sub(3) + 1
+}
+
 /// [`shorten`] for a line known to be longer than `max` characters, and known to be ASCII or
 /// not.
 fn cut(s: String, max: usize, ascii: bool) -> String {
-    let keep = max.saturating_sub(3) + 1;
+    let keep = cut_keep(max);
     let end = if ascii {
         keep.min(s.len())
     } else {
@@ -432,6 +465,27 @@ mod tests {
         assert_eq!(
             shorten("aa bbbbbbbbbbbbbbbbb".to_owned(), 12),
             "aa bbbbbb..."
+        );
+    }
+
+    #[test]
+    fn a_line_built_to_a_limit_is_the_whole_line_cut_there() {
+        let message = "word ".repeat(40);
+        let whole = line("rule-x", "spec.a", &message, usize::MAX);
+        assert_eq!(whole, format!("[rule-x] spec.a: {message}"));
+        assert_eq!(line("rule-x", "", "m", usize::MAX), "[rule-x] m");
+        for limit in [0, 1, 7, 8, 16, 118, whole.len(), whole.len() + 5] {
+            let part = line("rule-x", "spec.a", &message, limit);
+            assert_eq!(part, whole[..limit.min(whole.len())], "{limit}");
+        }
+        let keep = cut_keep(WARNING_MAX_CHARS);
+        assert_eq!(
+            cut(
+                line("rule-x", "spec.a", &message, keep),
+                WARNING_MAX_CHARS,
+                true
+            ),
+            cut(whole, WARNING_MAX_CHARS, true)
         );
     }
 

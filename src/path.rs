@@ -98,26 +98,28 @@ impl fmt::Debug for FieldPath<'_> {
 }
 
 impl FieldPath<'_> {
-    /// The path as text, in one allocation (findings keep their paths as strings; `to_string`
-    /// would go through the formatting machinery and grow the string step by step).
+    /// The path as text, in one allocation of the exact size, written from the last segment
+    /// back (the order the links run in), without recursion or the formatting machinery.
     pub fn to_text(&self) -> String {
-        let mut out = String::with_capacity(self.text_len());
-        // Writing into a String cannot fail.
-        let _ = self.write_to(&mut out);
-        out
-    }
-
-    /// The length of [`FieldPath::to_text`], or close to it (indexes are counted generously).
-    fn text_len(&self) -> usize {
-        let Some(link) = self.0 else {
-            return 0;
-        };
-        link.parent.text_len()
-            + match &link.segment {
-                Segment::Field(name) => name.len() + 1,
-                Segment::Index(_) => 6,
-                Segment::Key(key) => key.len() + 2,
+        let mut len = 0;
+        let mut at = self.0;
+        while let Some(link) = at {
+            len += link.text_len();
+            at = link.parent.0;
+        }
+        let mut bytes = vec![0; len];
+        let mut end = len;
+        let mut at = self.0;
+        while let Some(link) = at {
+            let start = end - link.text_len();
+            if let Some(out) = bytes.get_mut(start..end) {
+                link.write_into(out);
             }
+            end = start;
+            at = link.parent.0;
+        }
+        // Built from whole strings and ASCII punctuation and digits: valid UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
     }
 
     fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
@@ -140,6 +142,51 @@ impl FieldPath<'_> {
             }
         }
     }
+}
+
+impl Link<'_> {
+    /// The length of this segment as text: `.name` (`name` first), `[index]`, `[key]`.
+    fn text_len(&self) -> usize {
+        match self.segment {
+            Segment::Field(name) if self.parent.is_root() => name.len(),
+            Segment::Field(name) => name.len() + 1,
+            Segment::Index(index) => decimal_digits(index) + 2,
+            Segment::Key(key) => key.len() + 2,
+        }
+    }
+
+    /// Writes this segment into `out`, which is [`Link::text_len`] bytes long.
+    fn write_into(&self, out: &mut [u8]) {
+        let (open, middle, close): (&[u8], &[u8], &[u8]) = match self.segment {
+            Segment::Field(name) if self.parent.is_root() => (b"", name.as_bytes(), b""),
+            Segment::Field(name) => (b".", name.as_bytes(), b""),
+            Segment::Key(key) => (b"[", key.as_bytes(), b"]"),
+            Segment::Index(mut index) => {
+                out[0] = b'[';
+                let last = out.len() - 1;
+                out[last] = b']';
+                for digit in out[1..last].iter_mut().rev() {
+                    *digit = b'0' + (index % 10) as u8;
+                    index /= 10;
+                }
+                return;
+            }
+        };
+        let (head, rest) = out.split_at_mut(open.len());
+        head.copy_from_slice(open);
+        let (body, tail) = rest.split_at_mut(middle.len());
+        body.copy_from_slice(middle);
+        tail.copy_from_slice(close);
+    }
+}
+
+fn decimal_digits(mut n: usize) -> usize {
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits
 }
 
 impl fmt::Display for FieldPath<'_> {
@@ -170,6 +217,12 @@ mod tests {
             .index(&a, 123_456_789)
             .field(&a, "x");
         assert_eq!(deep.to_text(), "items[123456789].x");
+        for index in [0, 9, 10, 99, 100, usize::MAX] {
+            let p = FieldPath::root().key(&a, "k").index(&a, index);
+            assert_eq!(p.to_text(), p.to_string());
+        }
+        let e = FieldPath::root().field(&a, "").key(&a, "").field(&a, "é");
+        assert_eq!(e.to_text(), e.to_string());
     }
 
     #[test]

@@ -162,7 +162,7 @@ impl ConfigError {
     fn at(source: &Source, offset: usize, message: impl Into<String>) -> Self {
         let lc = source.line_col(offset);
         ConfigError {
-            file: source.name.clone(),
+            file: source.name.to_string(),
             line: lc.line,
             column: lc.column,
             message: message.into(),
@@ -301,7 +301,7 @@ pub fn parse(source: &Source, catalog: &Catalog) -> Result<Config, ConfigError> 
     let instance = doc.root.to_json();
     let schema = schema(catalog);
     let validator = jsonschema::validator_for(&schema).map_err(|e| ConfigError {
-        file: source.name.clone(),
+        file: source.name.to_string(),
         line: 1,
         column: 1,
         message: format!("internal error: config schema: {e}"),
@@ -335,7 +335,7 @@ pub fn parse(source: &Source, catalog: &Catalog) -> Result<Config, ConfigError> 
         return Err(first);
     }
     let mut config: Config = serde_json::from_value(instance).map_err(|e| ConfigError {
-        file: source.name.clone(),
+        file: source.name.to_string(),
         line: 1,
         column: 1,
         message: e.to_string(),

@@ -87,7 +87,7 @@ impl FromStr for FailOn {
 /// A place in a file: the byte span and its 1-based start and end positions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
-    pub file: String,
+    pub file: Arc<str>,
     #[serde(skip)]
     pub span: Span,
     pub start: LineCol,

@@ -125,13 +125,13 @@ impl Linter {
 
     fn lint_stream(&self, source: &Source, stream: yaml::Stream) -> FileReport {
         let mut report = FileReport {
-            file: source.name.clone(),
+            file: source.name.to_string(),
             ..FileReport::default()
         };
         if let Some(err) = &stream.error {
             let lc = source.line_col(err.offset);
             report.input_errors.push(InputError {
-                file: source.name.clone(),
+                file: source.name.to_string(),
                 line: lc.line,
                 column: lc.column,
                 message: format!("invalid YAML: {}", err.message),
@@ -186,9 +186,10 @@ impl Linter {
         } else {
             Vec::new()
         };
-        let mut findings = Vec::new();
+        let first = out.len();
         let memo = Memo::default();
         let docs = self.settings.rule_docs;
+        let mut diags = Vec::new();
         for (rule, state) in self.active.iter() {
             let ctx = Ctx {
                 object,
@@ -197,14 +198,15 @@ impl Linter {
                 source,
                 memo: &memo,
             };
-            for diag in rule.run(&ctx) {
+            rule.run(&ctx, &mut diags);
+            for diag in diags.drain(..) {
                 let location = Location::new(source, diag.target.span.clone());
                 let suppressed = ignored
                     .iter()
                     .find(|(ids, _)| ids.contains("all") || ids.contains(&*rule.meta.id))
                     .map(|(_, path)| Suppression::Annotation { path: path.clone() })
                     .or_else(|| comments.suppression(location.start.line, &rule.meta.id));
-                findings.push(Finding {
+                out.push(Finding {
                     rule: rule.meta.id.clone(),
                     category: rule.meta.category.clone(),
                     severity: state.severity,
@@ -230,15 +232,16 @@ impl Linter {
                 });
             }
         }
-        dedup_same_problem(&mut findings);
-        out.extend(findings);
+        dedup_same_problem(out, first);
     }
 }
 
 /// One problem, one finding: where several rules report the same field of an object, only the
 /// most authoritative family speaks. The API server's own validation (`api`) comes first, then
 /// its structural checks (`schema`), then the catalogue; rules of one family all stay.
-fn dedup_same_problem(findings: &mut Vec<Finding>) {
+/// The findings of one object are `findings[first..]`; an object has a handful, so the pairs
+/// are compared directly.
+fn dedup_same_problem(findings: &mut Vec<Finding>, first: usize) {
     fn rank(f: &Finding) -> u8 {
         match &*f.category {
             "api" => 0,
@@ -246,17 +249,22 @@ fn dedup_same_problem(findings: &mut Vec<Finding>) {
             _ => 2,
         }
     }
-    let mut best: BTreeMap<&str, u8> = BTreeMap::new();
-    for f in findings.iter() {
-        let r = best.entry(f.path.as_str()).or_insert(u8::MAX);
-        *r = (*r).min(rank(f));
+    let object = findings.get(first..).unwrap_or_default();
+    let outranked = |f: &Finding| {
+        object
+            .iter()
+            .any(|other| rank(other) < rank(f) && other.path == f.path)
+    };
+    if !object.iter().any(outranked) {
+        return;
     }
-    let keep: Vec<bool> = findings
-        .iter()
-        .map(|f| best[f.path.as_str()] == rank(f))
-        .collect();
+    let keep: Vec<bool> = object.iter().map(|f| !outranked(f)).collect();
     let mut keep = keep.into_iter();
-    findings.retain(|_| keep.next().unwrap_or(true));
+    let mut index = 0;
+    findings.retain(|_| {
+        index += 1;
+        index <= first || keep.next().unwrap_or(true)
+    });
 }
 
 /// The rule ids listed in `joblint.dev/ignore` annotations of the object, its pod template and

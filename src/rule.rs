@@ -213,24 +213,24 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn run<'a>(&self, ctx: &Ctx<'_, 'a>) -> Vec<Diagnostic<'a>> {
+    /// Runs the rule on the object, adding what it finds to `out` (one buffer serves all the
+    /// rules of an object).
+    pub fn run<'a>(&self, ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
         if !self.meta.applies_to.contains(&ctx.object.kind) {
-            return Vec::new();
+            return;
         }
-        let mut out = Vec::new();
         match &self.check {
-            Check::Builtin(f) => f(ctx, &mut out),
+            Check::Builtin(f) => f(ctx, out),
             Check::Schema {
                 target,
                 validator,
                 message,
             } => {
                 for field in schema_targets(ctx.object, *target) {
-                    run_schema(&field, validator, message.as_deref(), &mut out);
+                    run_schema(&field, validator, message.as_deref(), out);
                 }
             }
         }
-        out
     }
 
     /// The first sentence of the rationale: why the finding matters.

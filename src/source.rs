@@ -1,6 +1,7 @@
 //! Sources: the text of one input (a file, stdin, an admission request) and position lookups.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A byte range into a [`Source`]'s text.
 pub type Span = Range<usize>;
@@ -8,8 +9,9 @@ pub type Span = Range<usize>;
 /// The text of one input and its line table.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// The name shown to users: a path as given, `<stdin>`, or `<admission>`.
-    pub name: String,
+    /// The name shown to users: a path as given, `<stdin>`, or `<admission>`. Shared with the
+    /// location of every finding in it.
+    pub name: Arc<str>,
     pub text: String,
     line_starts: Vec<usize>,
 }
@@ -28,7 +30,7 @@ impl Source {
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Source {
-            name: name.into(),
+            name: Arc::from(name.into()),
             text,
             line_starts,
         }

@@ -51,7 +51,7 @@ impl RunContext {
     /// Where `finding` is reported.
     pub fn place(&self, finding: &Finding) -> Place {
         let loc = &finding.location;
-        match self.generated.get(&loc.file) {
+        match self.generated.get(&*loc.file) {
             None => Place {
                 file: self.relative(&loc.file),
                 region: Some((loc.start, loc.end)),

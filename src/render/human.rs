@@ -31,7 +31,7 @@ pub fn render_file(
         }
         return Ok(());
     };
-    let file = SimpleFile::new(source.name.as_str(), source.text.as_str());
+    let file = SimpleFile::new(&*source.name, source.text.as_str());
     for e in &report.input_errors {
         let d = match &e.span {
             Some(span) => Diagnostic::error()

@@ -43,6 +43,7 @@ impl<'a> FieldPath<'a> {
 
     /// A field. The name is borrowed: a literal, a key of the document, or a string put in the
     /// arena.
+    #[inline]
     pub fn field(self, arena: &'a PathArena, name: &'a str) -> Self {
         self.with(arena, Segment::Field(name))
     }
@@ -60,6 +61,7 @@ impl<'a> FieldPath<'a> {
         self.0.is_none()
     }
 
+    #[inline]
     fn with(self, arena: &'a PathArena, segment: Segment<'a>) -> Self {
         FieldPath(Some(arena.alloc(Link {
             parent: self,
@@ -98,28 +100,28 @@ impl fmt::Debug for FieldPath<'_> {
 }
 
 impl FieldPath<'_> {
-    /// The path as text, in one allocation of the exact size, written from the last segment
-    /// back (the order the links run in), without recursion or the formatting machinery.
+    /// The path as text, in one allocation of the exact size: the links are gathered root first
+    /// on the stack and their segments pushed in order (no recursion, no formatting machinery).
     pub fn to_text(&self) -> String {
-        let mut len = 0;
+        // Deeper than any manifest's paths; a deeper one is written the general way.
+        const DEPTH: usize = 32;
+        let mut links = [None; DEPTH];
+        let (mut depth, mut len) = (0, 0);
         let mut at = self.0;
         while let Some(link) = at {
+            let Some(slot) = links.get_mut(depth) else {
+                return self.to_string();
+            };
+            *slot = Some(link);
+            depth += 1;
             len += link.text_len();
             at = link.parent.0;
         }
-        let mut bytes = vec![0; len];
-        let mut end = len;
-        let mut at = self.0;
-        while let Some(link) = at {
-            let start = end - link.text_len();
-            if let Some(out) = bytes.get_mut(start..end) {
-                link.write_into(out);
-            }
-            end = start;
-            at = link.parent.0;
+        let mut out = String::with_capacity(len);
+        for link in links[..depth].iter().rev().flatten() {
+            link.push_to(&mut out);
         }
-        // Built from whole strings and ASCII punctuation and digits: valid UTF-8.
-        String::from_utf8(bytes).unwrap_or_default()
+        out
     }
 
     fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
@@ -155,28 +157,36 @@ impl Link<'_> {
         }
     }
 
-    /// Writes this segment into `out`, which is [`Link::text_len`] bytes long.
-    fn write_into(&self, out: &mut [u8]) {
-        let (open, middle, close): (&[u8], &[u8], &[u8]) = match self.segment {
-            Segment::Field(name) if self.parent.is_root() => (b"", name.as_bytes(), b""),
-            Segment::Field(name) => (b".", name.as_bytes(), b""),
-            Segment::Key(key) => (b"[", key.as_bytes(), b"]"),
-            Segment::Index(mut index) => {
-                out[0] = b'[';
-                let last = out.len() - 1;
-                out[last] = b']';
-                for digit in out[1..last].iter_mut().rev() {
-                    *digit = b'0' + (index % 10) as u8;
-                    index /= 10;
+    /// Appends this segment to `out`.
+    fn push_to(&self, out: &mut String) {
+        match self.segment {
+            Segment::Field(name) => {
+                if !self.parent.is_root() {
+                    out.push('.');
                 }
-                return;
+                out.push_str(name);
             }
-        };
-        let (head, rest) = out.split_at_mut(open.len());
-        head.copy_from_slice(open);
-        let (body, tail) = rest.split_at_mut(middle.len());
-        body.copy_from_slice(middle);
-        tail.copy_from_slice(close);
+            Segment::Key(key) => {
+                out.push('[');
+                out.push_str(key);
+                out.push(']');
+            }
+            Segment::Index(mut index) => {
+                let mut digits = [b'0'; 20];
+                let mut start = digits.len();
+                loop {
+                    start -= 1;
+                    digits[start] = b'0' + (index % 10) as u8;
+                    index /= 10;
+                    if index == 0 {
+                        break;
+                    }
+                }
+                out.push('[');
+                out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+                out.push(']');
+            }
+        }
     }
 }
 
@@ -223,6 +233,9 @@ mod tests {
         }
         let e = FieldPath::root().field(&a, "").key(&a, "").field(&a, "é");
         assert_eq!(e.to_text(), e.to_string());
+        let deeper = (0..40).fold(FieldPath::root(), |p, i| p.field(&a, "f").index(&a, i));
+        assert_eq!(deeper.to_text(), deeper.to_string());
+        assert!(deeper.to_text().ends_with("f[39]"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::config::{Config, RuleState, Settings};
 use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
 use crate::input::{Input, read};
-use crate::object::{Field, Kind, Object, Recognised, recognise};
+use crate::object::{Field, Kind, Object, recognise};
 use crate::path::PathArena;
 use crate::rule::{Catalog, Ctx, Memo, Rule};
 use crate::source::Source;
@@ -19,8 +19,8 @@ pub const IGNORE_ANNOTATION: &str = "joblint.dev/ignore";
 /// The comment that suppresses rules on the next line.
 pub const IGNORE_COMMENT: &str = "joblint-ignore:";
 
-/// The arena's first chunk: the paths of one object take 1-3 KB (it grows when a stream needs
-/// more).
+/// The arena's first chunk: the paths of one object take 1-3 KB (it grows for a document with
+/// more, such as a `List`).
 const PATH_ARENA_BYTES: usize = 4096;
 
 /// A catalogue with the user's settings applied.
@@ -112,10 +112,9 @@ impl Linter {
             ..FileReport::default()
         };
         let no_comments = IgnoreComments::default();
-        let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
-        self.lint_objects(
+        self.lint_documents(
             &source,
-            recognise([(0, root)], &arena),
+            [(0, root)],
             &BTreeMap::new(),
             &no_comments,
             &mut report,
@@ -140,33 +139,32 @@ impl Linter {
         }
         let templates = helm_templates(source, &stream.documents);
         let comments = IgnoreComments::scan(source);
-        let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
-        self.lint_objects(
-            source,
-            recognise(stream.roots(), &arena),
-            &templates,
-            &comments,
-            &mut report,
-        );
+        self.lint_documents(source, stream.roots(), &templates, &comments, &mut report);
         report
     }
 
-    /// Lints the recognised objects into `report`, findings in source order.
-    fn lint_objects(
+    /// Lints the Jobs and CronJobs of each document into `report`, findings in source order.
+    /// Each document's field paths live in an arena of their own, dropped when the document is
+    /// done (a stream of thousands of objects does not keep every path of every rule).
+    fn lint_documents<'n>(
         &self,
         source: &Source,
-        recognised: Recognised<'_>,
+        documents: impl IntoIterator<Item = (usize, &'n Node)>,
         templates: &BTreeMap<usize, String>,
         comments: &IgnoreComments,
         report: &mut FileReport,
     ) {
-        report.objects = recognised.objects.len();
-        report.other_objects = recognised.other;
-        for object in &recognised.objects {
-            let template = templates.get(&object.document).cloned();
-            let object_ref = Arc::new(ObjectRef::new(object, template));
-            report.linted.push(object_ref.clone());
-            self.lint_object(source, object, object_ref, comments, &mut report.findings);
+        for document in documents {
+            let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
+            let recognised = recognise([document], &arena);
+            report.objects += recognised.objects.len();
+            report.other_objects += recognised.other;
+            for object in &recognised.objects {
+                let template = templates.get(&object.document).cloned();
+                let object_ref = Arc::new(ObjectRef::new(object, template));
+                report.linted.push(object_ref.clone());
+                self.lint_object(source, object, object_ref, comments, &mut report.findings);
+            }
         }
         report.findings.sort_by(|a, b| {
             (a.location.span.start, &a.rule).cmp(&(b.location.span.start, &b.rule))

@@ -183,6 +183,22 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
 }
 
+/// A finding as the admission webhook reports it: which rule, how serious, where and what.
+/// [`crate::Linter::lint_tree_brief`] makes these without the location, object and labels a
+/// [`Finding`] carries for renderers (a review makes a few per request, thousands per second).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brief {
+    pub rule: Arc<str>,
+    pub category: Arc<str>,
+    pub severity: Severity,
+    pub message: String,
+    /// The field path, relative to the object, in the API server's notation.
+    pub path: String,
+    /// Where in the tree's text the finding points (0 for a tree decoded from JSON): briefs are
+    /// in the order of this offset, then of the rule, as findings are.
+    pub offset: usize,
+}
+
 /// Input that could not be read or parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InputError {

@@ -1,16 +1,19 @@
 //! The pipeline: source → documents → objects → rules → findings. The CLI calls
-//! [`Linter::lint_source`] on text; the webhook calls [`Linter::lint_tree`] on the object it has
-//! decoded into a tree. From the documents on, both take the same path.
+//! [`Linter::lint_source`] on text; the webhook calls [`Linter::lint_tree_brief`] on the object
+//! it has decoded into a tree, for findings reduced to what an admission response shows. From
+//! the objects on, both take the same path (`Linter::check_object`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::config::{Config, RuleState, Settings};
-use crate::finding::{FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression};
+use crate::finding::{
+    Brief, FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression,
+};
 use crate::input::{Input, read};
 use crate::object::{Field, Kind, Object, recognise};
 use crate::path::PathArena;
-use crate::rule::{Catalog, Ctx, Memo, Rule};
+use crate::rule::{Catalog, Ctx, Diagnostic, Memo, Rule};
 use crate::source::Source;
 use crate::yaml::{self, Node};
 
@@ -122,6 +125,33 @@ impl Linter {
         report
     }
 
+    /// [`Linter::lint_tree`] for the webhook: the unsuppressed findings as [`Brief`]s, in the
+    /// same order, without what only renderers need.
+    pub fn lint_tree_brief(&self, root: &Node) -> Vec<Brief> {
+        let source = Source::new("<admission>", String::new());
+        let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
+        let mut out = Vec::new();
+        for object in &recognise([(0, root)], &arena).objects {
+            let first = out.len();
+            self.check_object(&source, object, |rule, state, diag, suppressed| {
+                // Comments suppress nothing in a tree without text.
+                if suppressed.is_none() {
+                    out.push(Brief {
+                        rule: rule.meta.id.clone(),
+                        category: rule.meta.category.clone(),
+                        severity: state.severity,
+                        message: diag.message,
+                        path: diag.target.path.to_text(),
+                        offset: diag.target.span.start,
+                    });
+                }
+            });
+            dedup_same_problem(&mut out, first, |b| (&b.category, &b.path));
+        }
+        out.sort_by(|a, b| (a.offset, &a.rule).cmp(&(b.offset, &b.rule)));
+        out
+    }
+
     fn lint_stream(&self, source: &Source, stream: yaml::Stream) -> FileReport {
         let mut report = FileReport {
             file: source.name.to_string(),
@@ -179,14 +209,54 @@ impl Linter {
         comments: &IgnoreComments,
         out: &mut Vec<Finding>,
     ) {
+        let first = out.len();
+        let docs = self.settings.rule_docs;
+        self.check_object(source, object, |rule, state, diag, suppressed| {
+            let location = Location::new(source, diag.target.span.clone());
+            let suppressed =
+                suppressed.or_else(|| comments.suppression(location.start.line, &rule.meta.id));
+            out.push(Finding {
+                rule: rule.meta.id.clone(),
+                category: rule.meta.category.clone(),
+                severity: state.severity,
+                message: diag.message,
+                help: match diag.help {
+                    Some(help) => Some(Arc::from(help)),
+                    None => docs.then(|| rule.help().clone()),
+                },
+                why: docs.then(|| rule.why().clone()),
+                path: diag.target.path.to_text(),
+                location,
+                labels: diag
+                    .labels
+                    .into_iter()
+                    .map(|(t, message)| Label {
+                        message,
+                        path: t.path.to_text(),
+                        location: Location::new(source, t.span),
+                    })
+                    .collect(),
+                object: object_ref.clone(),
+                suppressed,
+            });
+        });
+        dedup_same_problem(out, first, |f| (&f.category, &f.path));
+    }
+
+    /// Runs the enabled rules on one object and hands `emit` each diagnostic, with its rule, the
+    /// rule's settings and the ignore annotation that suppresses it, if any.
+    fn check_object<'a>(
+        &self,
+        source: &Source,
+        object: &Object<'a>,
+        mut emit: impl FnMut(&Rule, &RuleState, Diagnostic<'a>, Option<Suppression>),
+    ) {
         let ignored = if self.settings.annotation_opt_out {
             ignore_annotations(object)
         } else {
             Vec::new()
         };
-        let first = out.len();
         let memo = Memo::default();
-        let docs = self.settings.rule_docs;
         let mut diags = Vec::new();
         for (rule, state) in self.active.iter() {
             let ctx = Ctx {
@@ -198,60 +268,36 @@ impl Linter {
             };
             rule.run(&ctx, &mut diags);
             for diag in diags.drain(..) {
-                let location = Location::new(source, diag.target.span.clone());
                 let suppressed = ignored
                     .iter()
                     .find(|(ids, _)| ids.contains("all") || ids.contains(&*rule.meta.id))
-                    .map(|(_, path)| Suppression::Annotation { path: path.clone() })
-                    .or_else(|| comments.suppression(location.start.line, &rule.meta.id));
-                out.push(Finding {
-                    rule: rule.meta.id.clone(),
-                    category: rule.meta.category.clone(),
-                    severity: state.severity,
-                    message: diag.message,
-                    help: match diag.help {
-                        Some(help) => Some(Arc::from(help)),
-                        None => docs.then(|| rule.help().clone()),
-                    },
-                    why: docs.then(|| rule.why().clone()),
-                    path: diag.target.path.to_text(),
-                    location,
-                    labels: diag
-                        .labels
-                        .into_iter()
-                        .map(|(t, message)| Label {
-                            message,
-                            path: t.path.to_text(),
-                            location: Location::new(source, t.span),
-                        })
-                        .collect(),
-                    object: object_ref.clone(),
-                    suppressed,
-                });
+                    .map(|(_, path)| Suppression::Annotation { path: path.clone() });
+                emit(rule, state, diag, suppressed);
             }
         }
-        dedup_same_problem(out, first);
     }
 }
 
 /// One problem, one finding: where several rules report the same field of an object, only the
 /// most authoritative family speaks. The API server's own validation (`api`) comes first, then
 /// its structural checks (`schema`), then the catalogue; rules of one family all stay.
-/// The findings of one object are `findings[first..]`; an object has a handful, so the pairs
-/// are compared directly.
-fn dedup_same_problem(findings: &mut Vec<Finding>, first: usize) {
-    fn rank(f: &Finding) -> u8 {
-        match &*f.category {
-            "api" => 0,
-            "schema" => 1,
-            _ => 2,
-        }
-    }
+/// The findings of one object are `findings[first..]` (`family_and_path` gives each one's
+/// category and path); an object has a handful, so the pairs are compared directly.
+fn dedup_same_problem<T>(
+    findings: &mut Vec<T>,
+    first: usize,
+    family_and_path: impl Fn(&T) -> (&Arc<str>, &String),
+) {
+    let rank = |f: &T| match &**family_and_path(f).0 {
+        "api" => 0,
+        "schema" => 1,
+        _ => 2,
+    };
     let object = findings.get(first..).unwrap_or_default();
-    let outranked = |f: &Finding| {
+    let outranked = |f: &T| {
         object
             .iter()
-            .any(|other| rank(other) < rank(f) && other.path == f.path)
+            .any(|other| rank(other) < rank(f) && family_and_path(other).1 == family_and_path(f).1)
     };
     if !object.iter().any(outranked) {
         return;

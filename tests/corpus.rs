@@ -117,8 +117,8 @@ fn stdin_and_files_agree() {
     assert_eq!(source.text, text);
 }
 
-/// The webhook lints objects decoded from JSON straight into a tree (`Linter::lint_tree`, no
-/// text); the CLI lints text. Apart from what only text has (the `schema` family, which reads
+/// The webhook lints objects decoded from JSON straight into a tree (`Linter::lint_tree_brief`,
+/// which must agree with `Linter::lint_tree`; no text); the CLI lints text. Apart from what only text has (the `schema` family, which reads
 /// the manifest as written, and `# joblint-ignore` comments), both must find the same problems
 /// at the same paths.
 #[test]
@@ -167,6 +167,22 @@ fn decoded_objects_get_the_findings_their_text_gets() {
             let tree: yaml::Node = serde_json::from_str(&json).unwrap();
             let decoded = linter.lint_tree("decoded", &tree);
             assert!(decoded.input_errors.is_empty(), "{}", path.display());
+            // What the webhook itself runs: the same unsuppressed findings, in the same order.
+            let brief = |rule: &str, severity, path: &str, message: &str| {
+                format!("{rule} {severity:?} {path}: {message}")
+            };
+            let briefs: Vec<String> = linter
+                .lint_tree_brief(&tree)
+                .iter()
+                .map(|b| brief(&b.rule, b.severity, &b.path, &b.message))
+                .collect();
+            let unsuppressed: Vec<String> = decoded
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .map(|f| brief(&f.rule, f.severity, &f.path, &f.message))
+                .collect();
+            assert_eq!(briefs, unsuppressed, "{}", path.display());
             got.extend(
                 decoded
                     .findings

@@ -21,7 +21,7 @@ use kube::core::response::{StatusCause, StatusDetails, StatusSummary};
 
 use super::AdmittedObject;
 use crate::config::{WebhookConfig, WebhookMode};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Brief, Severity};
 use crate::lint::Linter;
 
 /// The longest single warning we send (the apiserver asks for 120 where possible).
@@ -84,11 +84,9 @@ pub struct Verdict {
     pub decision: Decision,
     pub skipped: Option<Skip>,
     /// Unsuppressed findings on the object, in the engine's order.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Brief>,
     /// Rule ids of the findings that denied (empty when allowed).
     pub denied_by: Vec<String>,
-    /// Input the engine could not read (should not happen for JSON from the apiserver).
-    pub input_errors: Vec<String>,
 }
 
 /// Judges one admission request.
@@ -103,7 +101,6 @@ pub fn review(
         skipped: Some(skip),
         findings: Vec::new(),
         denied_by: Vec::new(),
-        input_errors: Vec::new(),
     };
     if !matches!(req.operation, Operation::Create | Operation::Update) {
         return allow(Skip::Operation);
@@ -128,36 +125,29 @@ pub fn review(
         return allow(Skip::CronJobOwned);
     }
 
-    let (findings, input_errors) = lint(linter, object);
+    let findings = linter.lint_tree_brief(&object.tree);
     let enforcing = config.mode == WebhookMode::Enforce;
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     // On UPDATE, the error findings the old object already had do not deny (the old object is
     // only linted when the new one has errors that could deny).
     let preexisting: BTreeSet<(Arc<str>, String)> = match (&req.operation, &req.old_object) {
-        (Operation::Update, Some(old)) if enforcing && has_errors => lint(linter, old)
-            .0
+        (Operation::Update, Some(old)) if enforcing && has_errors => linter
+            .lint_tree_brief(&old.tree)
             .into_iter()
             .filter(|f| f.severity == Severity::Error)
             .map(|f| (f.rule, f.path))
             .collect(),
         _ => BTreeSet::new(),
     };
-    let denies = |f: &Finding| {
+    let denies = |f: &Brief| {
         enforcing
             && f.severity == Severity::Error
             && !preexisting.contains(&(f.rule.clone(), f.path.clone()))
     };
-    let (denying, warning): (Vec<&Finding>, Vec<&Finding>) =
-        findings.iter().partition(|f| denies(f));
+    let (denying, warning): (Vec<&Brief>, Vec<&Brief>) = findings.iter().partition(|f| denies(f));
 
     let mut response = AdmissionResponse::from(req);
-    let warnings = warnings(
-        warning.iter().map(|f| warning_line(f)).chain(
-            input_errors
-                .iter()
-                .map(|e| one_line(&format!("joblint could not read the object: {e}")).into_owned()),
-        ),
-    );
+    let warnings = warnings(warning.iter().map(|f| warning_line(f)));
     if !warnings.is_empty() {
         response.warnings = Some(warnings);
     }
@@ -176,21 +166,7 @@ pub fn review(
         skipped: None,
         findings,
         denied_by,
-        input_errors,
     }
-}
-
-/// Lints one object with the CLI's engine, straight from its decoded tree (no JSON text to
-/// re-parse). Returns the unsuppressed findings and any input errors.
-fn lint(linter: &Linter, object: &AdmittedObject) -> (Vec<Finding>, Vec<String>) {
-    let report = linter.lint_tree("<admission>", &object.tree);
-    let findings = report
-        .findings
-        .into_iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    let errors = report.input_errors.into_iter().map(|e| e.message).collect();
-    (findings, errors)
 }
 
 fn owned_by_cronjob(object: &AdmittedObject) -> bool {
@@ -203,7 +179,7 @@ fn owned_by_cronjob(object: &AdmittedObject) -> bool {
 }
 
 /// `[rule-id] path: message`, the form of denial lines.
-fn finding_line(f: &Finding) -> String {
+fn finding_line(f: &Brief) -> String {
     line(
         &f.rule,
         &one_line(&f.path),
@@ -216,7 +192,7 @@ fn finding_line(f: &Finding) -> String {
 /// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut. The
 /// lengths are worked out first, so only the chosen line is built, and an ASCII line that needs
 /// cutting only as far as the cut.
-fn warning_line(f: &Finding) -> String {
+fn warning_line(f: &Brief) -> String {
     let message = one_line(&f.message);
     let path = one_line(&f.path);
     // What `one_line` returns unchanged is printable ASCII already.
@@ -391,7 +367,7 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
 fn denial_status(
     req: &AdmissionRequest<AdmittedObject>,
     object: &AdmittedObject,
-    denying: &[&Finding],
+    denying: &[&Brief],
 ) -> Status {
     let mut lines: Vec<String> = denying
         .iter()

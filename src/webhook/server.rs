@@ -528,9 +528,6 @@ fn record(
     } else {
         request.name.clone()
     };
-    for e in &verdict.input_errors {
-        warn!(uid = %request.uid, error = %e, "the engine could not read the object");
-    }
     info!(
         uid = %request.uid,
         kind = %request.kind.kind,

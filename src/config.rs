@@ -385,8 +385,6 @@ pub struct Settings {
     pub rules: BTreeMap<String, RuleState>,
     /// Whether `joblint.dev/ignore` annotations suppress findings.
     pub annotation_opt_out: bool,
-    /// Whether findings carry their rule's help and rationale, for renderers that show them.
-    pub rule_docs: bool,
 }
 
 impl Settings {
@@ -459,7 +457,6 @@ impl Settings {
             // The CLI always honours the annotations; the webhook applies
             // `webhook.allow-annotation-opt-out` on top.
             annotation_opt_out: true,
-            rule_docs: true,
         };
         if !config.only.is_empty() {
             settings.restrict_to(catalog, &config.only)?;

@@ -216,7 +216,6 @@ impl Linter {
         out: &mut Vec<Finding>,
     ) {
         let first = out.len();
-        let docs = self.settings.rule_docs;
         self.check_object(source, object, |rule, state, diag, suppressed| {
             let location = Location::new(source, diag.target.span.clone());
             let suppressed =
@@ -226,11 +225,8 @@ impl Linter {
                 category: rule.meta.category.clone(),
                 severity: state.severity,
                 message: diag.message,
-                help: match diag.help {
-                    Some(help) => Some(Arc::from(help)),
-                    None => docs.then(|| rule.help().clone()),
-                },
-                why: docs.then(|| rule.why().clone()),
+                help: Some(diag.help.map_or_else(|| rule.help().clone(), Arc::from)),
+                why: Some(rule.why().clone()),
                 path: diag.target.path.to_text(),
                 location,
                 labels: diag

@@ -119,7 +119,8 @@ impl FieldPath<'_> {
         }
         let mut out = String::with_capacity(len);
         for link in links[..depth].iter().rev().flatten() {
-            link.push_to(&mut out);
+            // Writing into a String cannot fail.
+            let _ = link.write_segment(&mut out);
         }
         out
     }
@@ -129,20 +130,7 @@ impl FieldPath<'_> {
             return Ok(());
         };
         link.parent.write_to(out)?;
-        match &link.segment {
-            Segment::Field(name) => {
-                if !link.parent.is_root() {
-                    out.write_str(".")?;
-                }
-                out.write_str(name)
-            }
-            Segment::Index(index) => write!(out, "[{index}]"),
-            Segment::Key(key) => {
-                out.write_str("[")?;
-                out.write_str(key)?;
-                out.write_str("]")
-            }
-        }
+        link.write_segment(out)
     }
 }
 
@@ -157,19 +145,20 @@ impl Link<'_> {
         }
     }
 
-    /// Appends this segment to `out`.
-    fn push_to(&self, out: &mut String) {
+    /// Writes this segment: `.name` (`name` first), `[index]`, `[key]`. Indexes are written
+    /// digit by digit, not through the formatting machinery.
+    fn write_segment(&self, out: &mut impl fmt::Write) -> fmt::Result {
         match self.segment {
             Segment::Field(name) => {
                 if !self.parent.is_root() {
-                    out.push('.');
+                    out.write_char('.')?;
                 }
-                out.push_str(name);
+                out.write_str(name)
             }
             Segment::Key(key) => {
-                out.push('[');
-                out.push_str(key);
-                out.push(']');
+                out.write_char('[')?;
+                out.write_str(key)?;
+                out.write_char(']')
             }
             Segment::Index(mut index) => {
                 let mut digits = [b'0'; 20];
@@ -182,9 +171,9 @@ impl Link<'_> {
                         break;
                     }
                 }
-                out.push('[');
-                out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
-                out.push(']');
+                out.write_char('[')?;
+                out.write_str(std::str::from_utf8(&digits[start..]).unwrap_or_default())?;
+                out.write_char(']')
             }
         }
     }

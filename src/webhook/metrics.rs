@@ -1,11 +1,17 @@
 //! Counters and the latency histogram of the webhook, rendered in the Prometheus text format
 //! (version 0.0.4). Label sets are small and bounded (kinds the webhook is registered for,
-//! operations, decisions, rule ids), so plain maps under a mutex are enough.
+//! operations, decisions, rule ids), so plain maps are enough.
+//!
+//! Each thread that records requests has a shard of its own, which `/metrics` adds up: the
+//! worker threads never write the same memory per request (one shared lock and map made their
+//! cache lines travel between cores on every request).
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds (from 0.25 ms).
@@ -16,31 +22,58 @@ pub const LATENCY_BUCKETS: [f64; 15] = [
 /// The labels of one admission request.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RequestLabels {
-    pub kind: String,
-    pub operation: String,
+    pub kind: Cow<'static, str>,
+    pub operation: &'static str,
     /// allow, deny or error.
     pub decision: &'static str,
     pub dry_run: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Histogram {
     buckets: [u64; LATENCY_BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
-/// What each admission request updates, under one lock (one lock taken per request).
-#[derive(Default)]
+/// What each admission request updates: one shard per recording thread, or their sum.
+#[derive(Default, Clone)]
 struct Admission {
     requests: BTreeMap<RequestLabels, u64>,
     findings: BTreeMap<String, u64>,
     latency: Histogram,
 }
 
-#[derive(Default)]
+impl Admission {
+    fn add(&mut self, other: &Admission) {
+        for (labels, n) in &other.requests {
+            *self.requests.entry(labels.clone()).or_default() += n;
+        }
+        for (rule, n) in &other.findings {
+            *self.findings.entry(rule.clone()).or_default() += n;
+        }
+        let (h, o) = (&mut self.latency, &other.latency);
+        h.count += o.count;
+        h.sum += o.sum;
+        for (b, n) in h.buckets.iter_mut().zip(o.buckets) {
+            *b += n;
+        }
+    }
+}
+
+type Shard = Arc<Mutex<Admission>>;
+
+thread_local! {
+    /// This thread's shard of each [`Metrics`] it has recorded into, by [`Metrics::id`] (tests
+    /// run several servers in one process).
+    static SHARDS: RefCell<Vec<(u64, Shard)>> = const { RefCell::new(Vec::new()) };
+}
+
 pub struct Metrics {
-    admission: Mutex<Admission>,
+    /// Identifies these metrics among others in the process, for the threads' shards.
+    id: u64,
+    /// Every thread's shard (a thread's lock is uncontended except while `/metrics` renders).
+    shards: Mutex<Vec<Shard>>,
     cert_reloads: AtomicU64,
     cert_reload_failures: AtomicU64,
     config_reloads: AtomicU64,
@@ -51,7 +84,47 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        Metrics {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            shards: Mutex::default(),
+            cert_reloads: AtomicU64::default(),
+            cert_reload_failures: AtomicU64::default(),
+            config_reloads: AtomicU64::default(),
+            config_reload_failures: AtomicU64::default(),
+        }
+    }
+}
+
 impl Metrics {
+    /// Runs `f` on this thread's shard, made (and registered for rendering) on first use.
+    fn with_shard(&self, f: impl FnOnce(&mut Admission)) {
+        SHARDS.with(|shards| {
+            let mut shards = shards.borrow_mut();
+            let shard = match shards.iter().position(|(id, _)| *id == self.id) {
+                Some(i) => &shards[i].1,
+                None => {
+                    let shard = Shard::default();
+                    lock(&self.shards).push(shard.clone());
+                    shards.push((self.id, shard));
+                    &shards[shards.len() - 1].1
+                }
+            };
+            f(&mut lock(shard));
+        });
+    }
+
+    /// The shards added up.
+    fn total(&self) -> Admission {
+        let mut total = Admission::default();
+        for shard in lock(&self.shards).iter() {
+            total.add(&lock(shard));
+        }
+        total
+    }
+
     /// A request that was not reviewed (malformed, too large, an internal error).
     pub fn request(&self, labels: RequestLabels, elapsed: Duration) {
         self.admission(labels, std::iter::empty(), elapsed);
@@ -64,23 +137,29 @@ impl Metrics {
         findings: impl Iterator<Item = &'a str>,
         elapsed: Duration,
     ) {
-        let mut a = lock(&self.admission);
-        *a.requests.entry(labels).or_default() += 1;
-        for rule in findings {
-            match a.findings.get_mut(rule) {
+        self.with_shard(|a| {
+            match a.requests.get_mut(&labels) {
                 Some(n) => *n += 1,
                 None => {
-                    a.findings.insert(rule.to_owned(), 1);
+                    a.requests.insert(labels, 1);
                 }
             }
-        }
-        let secs = elapsed.as_secs_f64();
-        let h = &mut a.latency;
-        h.count += 1;
-        h.sum += secs;
-        if let Some(i) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
-            h.buckets[i] += 1;
-        }
+            for rule in findings {
+                match a.findings.get_mut(rule) {
+                    Some(n) => *n += 1,
+                    None => {
+                        a.findings.insert(rule.to_owned(), 1);
+                    }
+                }
+            }
+            let secs = elapsed.as_secs_f64();
+            let h = &mut a.latency;
+            h.count += 1;
+            h.sum += secs;
+            if let Some(i) = LATENCY_BUCKETS.iter().position(|&le| secs <= le) {
+                h.buckets[i] += 1;
+            }
+        });
     }
 
     pub fn cert_reloaded(&self) {
@@ -102,7 +181,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let a = lock(&self.admission);
+        let a = self.total();
         header(
             &mut out,
             "joblint_admission_requests_total",
@@ -114,7 +193,7 @@ impl Metrics {
                 out,
                 "joblint_admission_requests_total{{kind=\"{}\",operation=\"{}\",decision=\"{}\",dry_run=\"{}\"}} {n}",
                 escape(&l.kind),
-                escape(&l.operation),
+                escape(l.operation),
                 l.decision,
                 l.dry_run
             );
@@ -213,7 +292,7 @@ mod tests {
         let m = Metrics::default();
         let labels = RequestLabels {
             kind: "Job".into(),
-            operation: "CREATE".into(),
+            operation: "CREATE",
             decision: "deny",
             dry_run: false,
         };
@@ -232,5 +311,46 @@ mod tests {
         assert!(text.contains("joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(text.contains("joblint_admission_findings_total{rule=\"a\"} 2"));
         assert!(text.contains("joblint_admission_findings_total{rule=\"b\\\"c\"} 1"));
+    }
+
+    /// Each thread records into a shard of its own; `/metrics` shows their sum, and two
+    /// `Metrics` in one process (one per server) stay apart.
+    #[test]
+    fn threads_shards_add_up() {
+        let (m, other) = (Metrics::default(), Metrics::default());
+        let labels = |decision| RequestLabels {
+            kind: "CronJob".into(),
+            operation: "UPDATE",
+            decision,
+            dry_run: true,
+        };
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..10 {
+                        m.admission(labels("allow"), ["r"].into_iter(), Duration::from_millis(1));
+                    }
+                    m.request(labels("error"), Duration::from_secs(20));
+                    other.request(labels("error"), Duration::from_secs(20));
+                });
+            }
+        });
+        let text = m.render();
+        for expected in [
+            "joblint_admission_requests_total{kind=\"CronJob\",operation=\"UPDATE\",decision=\"allow\",dry_run=\"true\"} 30\n",
+            "joblint_admission_requests_total{kind=\"CronJob\",operation=\"UPDATE\",decision=\"error\",dry_run=\"true\"} 3\n",
+            "joblint_admission_findings_total{rule=\"r\"} 30\n",
+            "joblint_admission_review_duration_seconds_bucket{le=\"0.001\"} 30\n",
+            "joblint_admission_review_duration_seconds_bucket{le=\"10\"} 30\n",
+            "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 33\n",
+            "joblint_admission_review_duration_seconds_count 33\n",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        assert!(
+            other
+                .render()
+                .contains("joblint_admission_review_duration_seconds_count 3\n")
+        );
     }
 }

@@ -4,8 +4,9 @@
 //! the objects on, both take the same path (`Linter::check_object`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use crate::checks::CheckFn;
 use crate::config::{Config, RuleState, Settings};
 use crate::finding::{
     Brief, FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression,
@@ -31,20 +32,39 @@ const PATH_ARENA_BYTES: usize = 4096;
 pub struct Linter {
     catalog: Arc<Catalog>,
     settings: Arc<Settings>,
-    /// The enabled rules in catalogue order, with their settings (looked up once, not per object).
-    active: Arc<[(Arc<Rule>, RuleState)]>,
+    /// The enabled rules that apply to each kind (by [`Kind::index`]), in catalogue order, with
+    /// their settings: looked up once, not per object, and an object's loop touches only the
+    /// rules of its kind (on a webhook, each rule it touches is likely a cache miss).
+    active: [Arc<[ActiveRule]>; Kind::ALL.len()],
+}
+
+/// An enabled rule with its settings.
+#[derive(Clone)]
+struct ActiveRule {
+    rule: Arc<Rule>,
+    state: RuleState,
+    /// The rule's check when it is a built-in function, copied here so that running it reads
+    /// only this array: the rule itself is read when it finds something.
+    builtin: Option<CheckFn>,
 }
 
 impl Linter {
     pub fn new(catalog: Arc<Catalog>, settings: Settings) -> Self {
-        let active = catalog
-            .rules()
-            .iter()
-            .filter_map(|rule| {
-                let state = settings.rules.get(&*rule.meta.id)?;
-                state.enabled.then(|| (rule.clone(), state.clone()))
-            })
-            .collect();
+        let active = Kind::ALL.map(|kind| {
+            catalog
+                .rules()
+                .iter()
+                .filter(|rule| rule.meta.applies_to.contains(&kind))
+                .filter_map(|rule| {
+                    let state = settings.rules.get(&*rule.meta.id)?;
+                    state.enabled.then(|| ActiveRule {
+                        rule: rule.clone(),
+                        state: state.clone(),
+                        builtin: rule.builtin_check(),
+                    })
+                })
+                .collect()
+        });
         Linter {
             catalog,
             settings: Arc::new(settings),
@@ -128,7 +148,10 @@ impl Linter {
     /// [`Linter::lint_tree`] for the webhook: the unsuppressed findings as [`Brief`]s, in the
     /// same order, without what only renderers need.
     pub fn lint_tree_brief(&self, root: &Node) -> Vec<Brief> {
-        let source = Source::new("<admission>", String::new());
+        // Checks see a source (some look at how a value was written); a tree has no text.
+        static NO_TEXT: LazyLock<Source> =
+            LazyLock::new(|| Source::new("<admission>", String::new()));
+        let source = &*NO_TEXT;
         let arena = PathArena::with_capacity(PATH_ARENA_BYTES);
         let mut out = Vec::new();
         // Each brief with whether an annotation suppresses it: suppressed findings take part in
@@ -136,7 +159,7 @@ impl Linter {
         // suppress nothing in a tree without text.)
         let mut object_briefs: Vec<(Brief, bool)> = Vec::new();
         for object in &recognise([(0, root)], &arena).objects {
-            self.check_object(&source, object, |rule, state, diag, suppressed| {
+            self.check_object(source, object, |rule, state, diag, suppressed| {
                 let brief = Brief {
                     rule: rule.meta.id.clone(),
                     category: rule.meta.category.clone(),
@@ -260,15 +283,24 @@ impl Linter {
         };
         let memo = Memo::default();
         let mut diags = Vec::new();
-        for (rule, state) in self.active.iter() {
+        let kube_version = self.settings.kube_version;
+        for ActiveRule {
+            rule,
+            state,
+            builtin,
+        } in self.active[object.kind.index()].iter()
+        {
             let ctx = Ctx {
                 object,
                 params: &state.params,
-                kube_version: self.settings.kube_version,
+                kube_version,
                 source,
                 memo: &memo,
             };
-            rule.run(&ctx, &mut diags);
+            match builtin {
+                Some(check) => check(&ctx, &mut diags),
+                None => rule.run_check(&ctx, &mut diags),
+            }
             for diag in diags.drain(..) {
                 let suppressed = ignored
                     .iter()

@@ -216,9 +216,21 @@ impl Rule {
     /// Runs the rule on the object, adding what it finds to `out` (one buffer serves all the
     /// rules of an object).
     pub fn run<'a>(&self, ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
-        if !self.meta.applies_to.contains(&ctx.object.kind) {
-            return;
+        if self.meta.applies_to.contains(&ctx.object.kind) {
+            self.run_check(ctx, out);
         }
+    }
+
+    /// The check's function when it is a built-in one.
+    pub(crate) fn builtin_check(&self) -> Option<CheckFn> {
+        match self.check {
+            Check::Builtin(f) => Some(f),
+            Check::Schema { .. } => None,
+        }
+    }
+
+    /// [`Rule::run`] for a caller that has already picked the rules of the object's kind.
+    pub(crate) fn run_check<'a>(&self, ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
         match &self.check {
             Check::Builtin(f) => f(ctx, out),
             Check::Schema {

@@ -11,14 +11,17 @@
 //! - resident memory of the server process after both runs (VmRSS, and the peak VmHWM);
 //! - the server's CPU time per request in each throughput round (all its threads, from
 //!   `/proc/PID/task/*/schedstat`): a steadier measure than throughput, which also depends on
-//!   how the two cores were shared with the load generator.
+//!   how the two cores were shared with the load generator; and the load generator's own CPU
+//!   time per request (it shares the two cores with the server).
 //!
 //! The throughput runs alternate between the two servers for several rounds; the ratio is the
 //! median of the rounds' ratios (each compares runs seconds apart on a noisy machine).
 //!
 //! Run: `cargo bench --bench webhook_load` (env: JOBLINT_BENCH_SECS, default 5;
 //! JOBLINT_BENCH_CONNECTIONS, default 4; JOBLINT_BENCH_ROUNDS, default 3;
-//! JOBLINT_BENCH_FLOOR=dynamic for a floor that decodes objects as kube's `DynamicObject`).
+//! JOBLINT_BENCH_FLOOR=dynamic for a floor that decodes objects as kube's `DynamicObject`;
+//! JOBLINT_BENCH_FLOOR=review for the floor plus joblint's review and nothing else of `joblint
+//! serve`, a probe that tells the review's cost under load from the server's).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -157,20 +160,33 @@ fn start_floor(pki: &Pki) -> ServerProcess {
         .spawn()
         .unwrap();
     ServerProcess {
-        name: if dynamic_floor() {
-            "floor (always allow, DynamicObject)"
-        } else {
-            "floor (always allow)"
+        name: match floor() {
+            Floor::Admitted => "floor (always allow)",
+            Floor::Dynamic => "floor (always allow, DynamicObject)",
+            Floor::ReviewOnly => "floor + joblint's review only (probe)",
         },
         child,
         addr,
     }
 }
 
-/// `JOBLINT_BENCH_FLOOR=dynamic`: the floor decodes the object as kube's `DynamicObject`, as a
-/// minimal kube-rs webhook would, instead of the way joblint does (the default).
-fn dynamic_floor() -> bool {
-    std::env::var("JOBLINT_BENCH_FLOOR").is_ok_and(|v| v == "dynamic")
+/// What the floor server does (`JOBLINT_BENCH_FLOOR`).
+enum Floor {
+    /// The default: decode the object the way joblint does, allow.
+    Admitted,
+    /// `dynamic`: decode the object as kube's `DynamicObject`, as a minimal kube-rs webhook
+    /// would, allow.
+    Dynamic,
+    /// `review`: decode as joblint does and answer with joblint's review (a probe, not a floor).
+    ReviewOnly,
+}
+
+fn floor() -> Floor {
+    match std::env::var("JOBLINT_BENCH_FLOOR").as_deref() {
+        Ok("dynamic") => Floor::Dynamic,
+        Ok("review") => Floor::ReviewOnly,
+        _ => Floor::Admitted,
+    }
 }
 
 /// The floor: axum + rustls (ring), h2/http1.1 ALPN, parse the AdmissionReview as joblint does
@@ -223,6 +239,24 @@ fn floor_server(dir: &Path) {
     async fn allow_admitted(body: AxumBytes) -> axum::response::Response {
         allow::<AdmittedObject>(&body)
     }
+    /// Not a floor but a probe: the floor plus joblint's review, without the rest of `joblint
+    /// serve` (metrics, logs, body limit, config reloads), to tell the review's cost under load
+    /// from the server's.
+    async fn review_only(body: AxumBytes) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        use joblint::webhook::{Policy, review};
+        static POLICY: std::sync::LazyLock<Policy> =
+            std::sync::LazyLock::new(|| Policy::load(None).expect("default policy"));
+        let Ok(review) = serde_json::from_slice::<AdmissionReview<AdmittedObject>>(&body) else {
+            return StatusCode::BAD_REQUEST.into_response();
+        };
+        let Ok(req): Result<AdmissionRequest<AdmittedObject>, _> = review.try_into() else {
+            return StatusCode::BAD_REQUEST.into_response();
+        };
+        let verdict = review::review(&req, &POLICY.linter, &POLICY.webhook);
+        let body = serde_json::to_vec(&verdict.response.into_review()).unwrap();
+        ([("content-type", "application/json")], body).into_response()
+    }
     async fn allow_dynamic(body: AxumBytes) -> axum::response::Response {
         allow::<kube::core::DynamicObject>(&body)
     }
@@ -232,10 +266,10 @@ fn floor_server(dir: &Path) {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let app = if dynamic_floor() {
-            Router::new().route("/validate", post(allow_dynamic))
-        } else {
-            Router::new().route("/validate", post(allow_admitted))
+        let app = match floor() {
+            Floor::Admitted => Router::new().route("/validate", post(allow_admitted)),
+            Floor::Dynamic => Router::new().route("/validate", post(allow_dynamic)),
+            Floor::ReviewOnly => Router::new().route("/validate", post(review_only)),
         };
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         loop {
@@ -537,12 +571,17 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
     // The server's CPU time per answered request, each round: less noisy than throughput, since
     // it does not depend on how the cores were shared with the load generator and other work.
     let mut cpu: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    // The load generator's own CPU time per request: it shares the two cores with the server.
+    let mut client_cpu: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
     for _ in 0..rounds {
         for (i, server) in servers.iter().enumerate() {
             let before = cpu_time(server.child.id());
+            let client_before = cpu_time(std::process::id());
             let stats = throughput(server.addr, &connector, &bodies, connections, duration).await;
             let used = cpu_time(server.child.id()).saturating_sub(before);
+            let client_used = cpu_time(std::process::id()).saturating_sub(client_before);
             cpu[i].push(used / stats.requests.max(1) as u32);
+            client_cpu[i].push(client_used / stats.requests.max(1) as u32);
             runs[i].push(stats);
         }
     }
@@ -576,18 +615,20 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
         );
     }
     let micros = |d: &Duration| d.as_secs_f64() * 1e6;
-    for (server, cpu) in servers.iter().zip(&cpu) {
-        let mut sorted: Vec<f64> = cpu.iter().map(micros).collect();
-        sorted.sort_by(f64::total_cmp);
-        println!(
-            "{}: server CPU time per request {:.1} µs (median round; each round: {})",
-            server.name,
-            sorted[sorted.len() / 2],
-            cpu.iter()
-                .map(|d| format!("{:.1}", micros(d)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    for (i, server) in servers.iter().enumerate() {
+        for (what, cpu) in [("server", &cpu[i]), ("load generator", &client_cpu[i])] {
+            let mut sorted: Vec<f64> = cpu.iter().map(micros).collect();
+            sorted.sort_by(f64::total_cmp);
+            println!(
+                "{}: {what} CPU time per request {:.1} µs (median round; each round: {})",
+                server.name,
+                sorted[sorted.len() / 2],
+                cpu.iter()
+                    .map(|d| format!("{:.1}", micros(d)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let mut sorted = ratios.clone();
     sorted.sort_by(f64::total_cmp);

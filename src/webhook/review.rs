@@ -13,7 +13,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use kube::core::Status;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
@@ -130,19 +129,21 @@ pub fn review(
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     // On UPDATE, the error findings the old object already had do not deny (the old object is
     // only linted when the new one has errors that could deny).
-    let preexisting: BTreeSet<(Arc<str>, String)> = match (&req.operation, &req.old_object) {
-        (Operation::Update, Some(old)) if enforcing && has_errors => linter
-            .lint_tree_brief(&old.tree)
-            .into_iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| (f.rule, f.path))
-            .collect(),
-        _ => BTreeSet::new(),
+    let old_findings = match (&req.operation, &req.old_object) {
+        (Operation::Update, Some(old)) if enforcing && has_errors => {
+            linter.lint_tree_brief(&old.tree)
+        }
+        _ => Vec::new(),
     };
+    let preexisting: BTreeSet<(&str, &str)> = old_findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (&*f.rule, f.path.as_str()))
+        .collect();
     let denies = |f: &Brief| {
         enforcing
             && f.severity == Severity::Error
-            && !preexisting.contains(&(f.rule.clone(), f.path.clone()))
+            && !preexisting.contains(&(&*f.rule, f.path.as_str()))
     };
     let (denying, warning): (Vec<&Brief>, Vec<&Brief>) = findings.iter().partition(|f| denies(f));
 

@@ -1,11 +1,11 @@
-//! Documentation generated from the rule files: `joblint explain`, docs/rules/<id>.md and the
+//! Documentation generated from the rule files: `joblint explain`, `docs/rules/<id>.md` and the
 //! README's rule table. Nothing here is written by hand twice.
 
 use std::fmt::Write;
 
 use crate::rule::{Catalog, CheckSpec, Rule};
 
-/// Where the rule pages (docs/rules/<id>.md) are published: the one place the URL is written.
+/// Where the rule pages (`docs/rules/<id>.md`) are published: the one place the URL is written.
 pub const RULE_DOCS_BASE_URL: &str = "https://github.com/joblint/joblint/blob/main/docs/rules";
 
 /// The published page of a built-in rule.
@@ -32,7 +32,7 @@ pub fn rule_table(catalog: &Catalog) -> String {
     out
 }
 
-/// A rule's full page, as Markdown: `joblint explain` prints it, docs/rules/<id>.md holds it.
+/// A rule's full page, as Markdown: `joblint explain` prints it, `docs/rules/<id>.md` holds it.
 pub fn rule_page(rule: &Rule) -> String {
     let m = &rule.meta;
     let mut out = String::new();

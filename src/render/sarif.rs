@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
 //!
 //! - One `reportingDescriptor` per rule in the catalogue, generated from its rule file; built-in
-//!   rules link to their page (docs/rules/<id>.md, [`crate::docs::rule_url`]).
+//!   rules link to their page (`docs/rules/<id>.md`, [`crate::docs::rule_url`]).
 //! - Regions are 1-based; columns count Unicode code points (`columnKind: unicodeCodePoints`) and
 //!   `endColumn` is exclusive, as SARIF defines it.
 //! - Artifact URIs are relative to the working directory (`uriBaseId: %SRCROOT%`, resolved by

@@ -1056,6 +1056,26 @@ async fn sigterm_keeps_serving_for_the_grace_delay_then_drains_and_exits_0() {
     .await;
     let answer = client.review(&request).await;
     assert_eq!(response_of(&request, &answer)["allowed"], false);
+    // One log line per decision (at the default level): who, what and which rules, never the
+    // object's content.
+    let decision = wait_log(&logs, "admission review");
+    for (field, expected) in [
+        ("uid", "0b1e1c52-0002-4d0e-9a1b-000000000002"),
+        ("kind", "Job"),
+        ("namespace", "payments"),
+        ("name", "db-migrate"),
+        ("operation", "CREATE"),
+        ("decision", "deny"),
+        ("denied_by", "[\"restart-policy-invalid\"]"),
+    ] {
+        assert_eq!(decision[field], expected, "{field} in {decision}");
+    }
+    let rules = decision["rules"].as_str().unwrap_or_default();
+    assert!(rules.contains("\"restart-policy-invalid\""), "{decision}");
+    assert!(
+        !decision.to_string().contains("registry.example"),
+        "{decision}"
+    );
 
     // Once the server stops accepting, the request in flight still completes.
     wait_log(&logs, "stopped accepting; draining in-flight requests");

@@ -39,7 +39,6 @@ pub struct Linter {
 }
 
 /// An enabled rule with its settings.
-#[derive(Clone)]
 struct ActiveRule {
     rule: Arc<Rule>,
     state: RuleState,

@@ -29,7 +29,7 @@ pub struct RequestLabels {
     pub dry_run: bool,
 }
 
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct Histogram {
     buckets: [u64; LATENCY_BUCKETS.len()],
     count: u64,
@@ -37,7 +37,7 @@ struct Histogram {
 }
 
 /// What each admission request updates: one shard per recording thread, or their sum.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct Admission {
     requests: BTreeMap<RequestLabels, u64>,
     findings: BTreeMap<String, u64>,

@@ -15,7 +15,10 @@ impl Kind {
 
     /// The kind's position in [`Kind::ALL`].
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Kind::Job => 0,
+            Kind::CronJob => 1,
+        }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -402,6 +405,13 @@ mod tests {
     use super::*;
     use crate::source::Source;
     use crate::yaml::parse;
+
+    #[test]
+    fn kind_index_is_the_position_in_all() {
+        for (i, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind:?}");
+        }
+    }
 
     #[test]
     fn lists_and_other_kinds() {

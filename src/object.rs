@@ -21,6 +21,11 @@ impl Kind {
         }
     }
 
+    /// The kind that `kind: name` names, if it is one of ours (the group is checked apart).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Job => "Job",
@@ -148,9 +153,8 @@ fn classify<'a>(
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
     // The core group ("v1") serves no Job: such a manifest is a Job with a wrong apiVersion, which
     // the api rules report. Other groups' Jobs (Volcano, Kueue, ...) are other kinds.
-    let kind = match (group, kind) {
-        ("batch" | "", "Job") => Kind::Job,
-        ("batch" | "", "CronJob") => Kind::CronJob,
+    let kind = match (group, Kind::from_name(kind)) {
+        ("batch" | "", Some(kind)) => kind,
         _ => {
             out.other += 1;
             return;

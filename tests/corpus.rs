@@ -118,9 +118,9 @@ fn stdin_and_files_agree() {
 }
 
 /// The webhook lints objects decoded from JSON straight into a tree (`Linter::lint_tree_brief`,
-/// which must agree with `Linter::lint_tree`; no text); the CLI lints text. Apart from what only text has (the `schema` family, which reads
-/// the manifest as written, and `# joblint-ignore` comments), both must find the same problems
-/// at the same paths.
+/// which must agree with `Linter::lint_tree`; no text); the CLI lints text. Apart from what only
+/// text has (the `schema` family, which reads the manifest as written, and `# joblint-ignore`
+/// comments), both must find the same problems at the same paths.
 #[test]
 fn decoded_objects_get_the_findings_their_text_gets() {
     use joblint::source::Source;

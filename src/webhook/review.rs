@@ -22,6 +22,7 @@ use super::AdmittedObject;
 use crate::config::{WebhookConfig, WebhookMode};
 use crate::finding::{Brief, Severity};
 use crate::lint::Linter;
+use crate::object::Kind;
 
 /// The longest single warning we send (the apiserver asks for 120 where possible).
 pub const WARNING_MAX_CHARS: usize = 120;
@@ -107,7 +108,7 @@ pub fn review(
     if req.sub_resource.as_deref().is_some_and(|s| !s.is_empty()) {
         return allow(Skip::Subresource);
     }
-    if req.kind.group != "batch" || !matches!(req.kind.kind.as_str(), "Job" | "CronJob") {
+    if req.kind.group != "batch" || Kind::from_name(&req.kind.kind).is_none() {
         return allow(Skip::Kind);
     }
     if req

@@ -40,6 +40,7 @@ use super::metrics::{Metrics, RequestLabels};
 use super::review::{self, Verdict};
 use super::tls::{self, CertStore, PairPaths, TlsError};
 use super::{AdmittedObject, Policy, PolicyError};
+use crate::object::Kind;
 
 /// How `joblint serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -509,10 +510,9 @@ fn record(
 ) {
     let operation = operation_str(&request.operation);
     let decision = verdict.decision.as_str();
-    let kind = match request.kind.kind.as_str() {
-        "Job" => Cow::Borrowed("Job"),
-        "CronJob" => Cow::Borrowed("CronJob"),
-        other => Cow::Owned(other.to_owned()),
+    let kind = match Kind::from_name(&request.kind.kind) {
+        Some(kind) => Cow::Borrowed(kind.as_str()),
+        None => Cow::Owned(request.kind.kind.clone()),
     };
     shared.metrics.admission(
         RequestLabels {

@@ -111,6 +111,35 @@ mod tests {
         assert!(seen >= 10, "{seen}");
     }
 
+    /// Metadata as the apiserver sends it for a stored object (every UPDATE's `oldObject`, and
+    /// its `object`): timestamps, managed fields, owner references.
+    #[test]
+    fn stored_metadata_decodes_as_kube_decodes_it() {
+        let object = r#"{
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {
+                "name": "j", "namespace": "n", "uid": "5b5c1c6e-6a53-4d7b-9d49-6f0e0f7c1a11",
+                "resourceVersion": "48213", "generation": 2,
+                "creationTimestamp": "2026-11-28T09:14:03Z",
+                "deletionTimestamp": "2026-11-28T10:00:00Z", "deletionGracePeriodSeconds": 0,
+                "labels": {"app": "j"}, "annotations": {"a": "b"},
+                "finalizers": ["batch.kubernetes.io/job-tracking"],
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "c",
+                    "uid": "0c7e1d5a-1111-4b9a-8f0e-2a3b4c5d6e7f", "controller": true,
+                    "blockOwnerDeletion": true}],
+                "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update",
+                    "apiVersion": "batch/v1", "time": "2026-11-28T09:14:03Z",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:spec": {"f:backoffLimit": {}}}}]
+            },
+            "spec": {}
+        }"#;
+        let ours: AdmittedObject = serde_json::from_str(object).expect("decodes");
+        let kube: DynamicObject = serde_json::from_str(object).expect("decodes");
+        assert_eq!(ours.metadata(), &kube.metadata);
+        assert!(ours.metadata().creation_timestamp.is_some());
+    }
+
     #[test]
     fn metadata_of_the_wrong_shape_is_an_error() {
         let err = serde_json::from_str::<AdmittedObject>(r#"{"metadata": {"labels": "x"}}"#)

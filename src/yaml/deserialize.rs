@@ -162,9 +162,19 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<'de, E> {
         }
     }
 
+    /// As serde_json: a newtype struct is its inner value (k8s-openapi's `Time`, which
+    /// accepts nothing but this call, is in every object the apiserver has stored).
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        bytes byte_buf unit unit_struct seq tuple
         tuple_struct map struct identifier ignored_any
     }
 }

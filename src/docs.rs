@@ -38,6 +38,12 @@ pub fn rule_page(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", m.id);
     let _ = writeln!(out, "{}\n", m.summary);
+    if let Some(short) = &m.short_message {
+        let _ = writeln!(
+            out,
+            "Short message (the webhook's `kubectl` warning when the message is too long): \"{short}\"\n"
+        );
+    }
     let kinds: Vec<&str> = m.applies_to.iter().map(|k| k.as_str()).collect();
     let _ = writeln!(
         out,

@@ -192,6 +192,8 @@ pub struct Brief {
     pub category: Arc<str>,
     pub severity: Severity,
     pub message: String,
+    /// The rule's short message (for warnings that the message would make too long).
+    pub short_message: Option<Arc<str>>,
     /// The field path, relative to the object, in the API server's notation.
     pub path: String,
     /// Where in the tree's text the finding points (0 for a tree decoded from JSON): briefs are

@@ -164,6 +164,7 @@ impl Linter {
                     category: rule.meta.category.clone(),
                     severity: state.severity,
                     message: diag.message,
+                    short_message: rule.meta.short_message.clone(),
                     path: diag.target.path.to_text(),
                     offset: diag.target.span.start,
                 };

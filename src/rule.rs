@@ -26,6 +26,11 @@ pub struct RuleMeta {
     pub id: Arc<str>,
     /// One line: what the rule finds.
     pub summary: String,
+    /// The finding in a few words, standing alone (no path): what kubectl shows as the
+    /// webhook's warning when the message does not fit in one (120 characters with rule id and
+    /// path). Every built-in rule has one of at most 64 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_message: Option<Arc<str>>,
     /// Default severity.
     pub severity: Severity,
     pub category: Arc<str>,

@@ -14,6 +14,20 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
 }
 
+/// The corpus manifests, in name order.
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 fn lint_corpus() -> Vec<FileReport> {
     let linter = Linter::builtin().expect("built-in rules load");
     let dir = corpus_dir().display().to_string();
@@ -141,16 +155,7 @@ fn decoded_objects_get_the_findings_their_text_gets() {
         )
     };
     let mut compared = 0;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        })
-        .collect();
-    files.sort();
-    for path in files {
+    for path in corpus_files() {
         let text = std::fs::read_to_string(&path).unwrap();
         let source = Source::new(path.display().to_string(), text);
         let mut want: Vec<String> = linter
@@ -197,4 +202,66 @@ fn decoded_objects_get_the_findings_their_text_gets() {
         compared += want.len();
     }
     assert!(compared > 500, "only {compared} findings compared");
+}
+
+/// What kubectl shows for the corpus through the webhook (warn mode, so every finding is a
+/// warning): each finding a whole line of at most 120 characters, never one cut with `...` (a
+/// rule's short message stands in for a message too long for the line).
+#[test]
+fn webhook_warnings_on_the_corpus_are_whole_lines() {
+    use joblint::config::WebhookMode;
+    use joblint::webhook::{AdmittedObject, Policy, review};
+    use joblint::yaml;
+    use kube::core::admission::{AdmissionRequest, AdmissionReview};
+
+    let mut policy = Policy::load(None).expect("default policy");
+    policy.webhook.mode = WebhookMode::Warn;
+    let (mut warnings, mut with_path) = (0, 0);
+    for path in corpus_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let source = joblint::source::Source::new(path.display().to_string(), text);
+        for doc in &yaml::parse(&source).documents {
+            let object = doc.root.to_json();
+            let kind = object["kind"].as_str().unwrap_or_default();
+            if object["apiVersion"] != "batch/v1" || !matches!(kind, "Job" | "CronJob") {
+                continue;
+            }
+            let request = serde_json::json!({
+                "apiVersion": "admission.k8s.io/v1",
+                "kind": "AdmissionReview",
+                "request": {
+                    "uid": "u",
+                    "kind": {"group": "batch", "version": "v1", "kind": kind},
+                    "resource": {"group": "batch", "version": "v1", "resource": "jobs"},
+                    "operation": "CREATE",
+                    "userInfo": {},
+                    "object": object,
+                },
+            });
+            // Decoded from bytes, as the server does.
+            let review_: AdmissionReview<AdmittedObject> =
+                serde_json::from_slice(request.to_string().as_bytes()).unwrap();
+            let request: AdmissionRequest<AdmittedObject> = review_.try_into().unwrap();
+            let verdict = review::review(&request, &policy.linter, &policy.webhook);
+            let lines = verdict.response.warnings.unwrap_or_default();
+            assert!(verdict.response.allowed, "{}", path.display());
+            assert_eq!(lines.len(), verdict.findings.len(), "{}", path.display());
+            for line in &lines {
+                assert!(
+                    line.chars().count() <= review::WARNING_MAX_CHARS && !line.ends_with("..."),
+                    "{}: {line}",
+                    path.display()
+                );
+                warnings += 1;
+                with_path += usize::from(
+                    verdict
+                        .findings
+                        .iter()
+                        .any(|f| line.starts_with(&format!("[{}] {}: ", f.rule, f.path))),
+                );
+            }
+        }
+    }
+    assert!(warnings > 500, "only {warnings} warnings");
+    eprintln!("{with_path} of {warnings} warnings name their path");
 }

@@ -107,5 +107,22 @@ fn every_rule_has_a_check_and_conventional_text() {
             "{}",
             m.id
         );
+        // kubectl shows it as `Warning: [id] path: short message` when the message is too
+        // long: it must fit with the longest rule id even when the path has to go. (Optional
+        // for custom rules: without it, a long warning is cut.)
+        if !rule.builtin {
+            continue;
+        }
+        let short = m.short_message.as_deref().unwrap_or("");
+        assert!(
+            (1..=64).contains(&short.len())
+                && short.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+                && !short.contains("  ")
+                && short.trim() == short
+                && !short.ends_with('.'),
+            "{}: short-message must be one line of at most 64 printable ASCII characters, \
+             without a final period: {short:?}",
+            m.id
+        );
     }
 }

@@ -8,7 +8,8 @@
 //!   each. On UPDATE only errors the update introduces deny: a finding whose (rule, path) the old
 //!   object already had comes back as a warning instead.
 //! - Every other finding is an AdmissionResponse warning: single-line, no control characters,
-//!   at most 120 characters, all of them within the apiserver's 4096-character budget.
+//!   at most 120 characters (the rule's short message stands in for a message too long for
+//!   that), all of them within the apiserver's 4096-character budget.
 //! - dryRun is judged like any other request.
 
 use std::borrow::Cow;
@@ -182,73 +183,52 @@ fn owned_by_cronjob(object: &AdmittedObject) -> bool {
 
 /// `[rule-id] path: message`, the form of denial lines.
 fn finding_line(f: &Brief) -> String {
-    line(
-        &f.rule,
-        &one_line(&f.path),
-        &one_line(&f.message),
-        usize::MAX,
-    )
+    line(&f.rule, &one_line(&f.path), &one_line(&f.message))
 }
 
-/// A finding as a warning: `[rule-id] path: message` when that fits in
-/// [`WARNING_MAX_CHARS`], else `[rule-id] message` (messages name the field), else cut. The
-/// lengths are worked out first, so only the chosen line is built, and an ASCII line that needs
-/// cutting only as far as the cut.
+/// A finding as a warning: the first of `[rule-id] path: message`, `[rule-id] path: short
+/// message`, `[rule-id] message` and `[rule-id] short message` that fits in
+/// [`WARNING_MAX_CHARS`] (the rule's short message stands in for a long one), else the last one
+/// cut. The lengths are worked out first, so only the chosen line is built.
 fn warning_line(f: &Brief) -> String {
     let message = one_line(&f.message);
+    let short = f.short_message.as_deref().map(one_line);
     let path = one_line(&f.path);
-    // What `one_line` returns unchanged is printable ASCII already.
-    let is_ascii = |s: &Cow<'_, str>| matches!(s, Cow::Borrowed(_)) || s.is_ascii();
-    let ascii = f.rule.is_ascii() && is_ascii(&path) && is_ascii(&message);
-    let chars = |s: &str| if ascii { s.len() } else { s.chars().count() };
-    let short = chars(&f.rule) + 3 + chars(&message);
-    let full = if path.is_empty() {
-        short
-    } else {
-        short + chars(&path) + 2
+    // What `one_line` borrows is printable ASCII: one byte per character.
+    let chars = |s: &Cow<'_, str>| match s {
+        Cow::Borrowed(s) => s.len(),
+        Cow::Owned(s) => s.chars().count(),
     };
-    let (path, length) = if full > WARNING_MAX_CHARS && short <= WARNING_MAX_CHARS {
-        ("", short)
-    } else {
-        (&*path, full)
-    };
-    if length <= WARNING_MAX_CHARS {
-        line(&f.rule, path, &message, usize::MAX)
-    } else {
-        // `cut` keeps at most `cut_keep` characters: in ASCII, bytes.
-        let limit = if ascii {
-            cut_keep(WARNING_MAX_CHARS)
-        } else {
-            usize::MAX
-        };
-        cut(
-            line(&f.rule, path, &message, limit),
-            WARNING_MAX_CHARS,
-            ascii,
-        )
+    let rule = f.rule.chars().count() + 3;
+    let with_path = if path.is_empty() { 0 } else { chars(&path) + 2 };
+    let short = short.as_ref().unwrap_or(&message);
+    let candidates = [
+        (&*path, &message, rule + with_path + chars(&message)),
+        (&*path, short, rule + with_path + chars(short)),
+        ("", &message, rule + chars(&message)),
+        ("", short, rule + chars(short)),
+    ];
+    match candidates.iter().find(|c| c.2 <= WARNING_MAX_CHARS) {
+        Some((path, text, _)) => line(&f.rule, path, text),
+        None => {
+            let whole = line(&f.rule, "", short);
+            let ascii = whole.is_ascii();
+            cut(whole, WARNING_MAX_CHARS, ascii)
+        }
     }
 }
 
-/// `[rule] path: message`, or `[rule] message` without a path, in one allocation; only its
-/// first `limit` bytes when the parts are ASCII (`usize::MAX`: all of it).
-fn line(rule: &str, path: &str, message: &str, limit: usize) -> String {
+/// `[rule] path: message`, or `[rule] message` without a path, in one allocation.
+fn line(rule: &str, path: &str, message: &str) -> String {
     let path_parts: [&str; 2] = if path.is_empty() {
         ["", ""]
     } else {
         [path, ": "]
     };
     let parts = ["[", rule, "] ", path_parts[0], path_parts[1], message];
-    let length: usize = parts.iter().map(|p| p.len()).sum();
-    let mut line = String::with_capacity(length.min(limit) + 3);
+    let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for part in parts {
-        let room = limit - line.len();
-        if part.len() <= room {
-            line.push_str(part);
-        } else {
-            // Only reached for ASCII parts, where every byte offset is a character boundary.
-            line.push_str(part.get(..room).unwrap_or(part));
-            break;
-        }
+        line.push_str(part);
     }
     line
 }
@@ -299,16 +279,11 @@ fn shorten(s: String, max: usize) -> String {
     cut(s, max, ascii)
 }
 
-/// How many characters [`cut`] looks at: room for `...`, and one more to tell whether the
-/// cut falls between words.
-fn cut_keep(max: usize) -> usize {
-    max.saturating_sub(3) + 1
-}
-
 /// [`shorten`] for a line known to be longer than `max` characters, and known to be ASCII or
 /// not.
 fn cut(s: String, max: usize, ascii: bool) -> String {
-    let keep = cut_keep(max);
+    // Room for `...`, and one character more to tell whether the cut falls between words.
+    let keep = max.saturating_sub(3) + 1;
     let end = if ascii {
         keep.min(s.len())
     } else {
@@ -446,25 +421,75 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_line_built_to_a_limit_is_the_whole_line_cut_there() {
-        let message = "word ".repeat(40);
-        let whole = line("rule-x", "spec.a", &message, usize::MAX);
-        assert_eq!(whole, format!("[rule-x] spec.a: {message}"));
-        assert_eq!(line("rule-x", "", "m", usize::MAX), "[rule-x] m");
-        for limit in [0, 1, 7, 8, 16, 118, whole.len(), whole.len() + 5] {
-            let part = line("rule-x", "spec.a", &message, limit);
-            assert_eq!(part, whole[..limit.min(whole.len())], "{limit}");
+    fn brief(rule: &str, path: &str, message: &str, short: Option<&str>) -> Brief {
+        Brief {
+            rule: rule.into(),
+            category: "c".into(),
+            severity: Severity::Warning,
+            message: message.to_owned(),
+            short_message: short.map(Into::into),
+            path: path.to_owned(),
+            offset: 0,
         }
-        let keep = cut_keep(WARNING_MAX_CHARS);
-        assert_eq!(
-            cut(
-                line("rule-x", "spec.a", &message, keep),
-                WARNING_MAX_CHARS,
-                true
+    }
+
+    #[test]
+    fn a_warning_is_the_first_form_that_fits() {
+        let long = "long ".repeat(30).trim_end().to_owned();
+        let medium = "m ".repeat(40).trim_end().to_owned();
+        let long_rule = "r".repeat(60);
+        let long_short = "s ".repeat(70);
+        let accented = "\u{e9} ".repeat(70);
+        let deep = "spec.jobTemplate.spec.template.spec.containers[0].image";
+        let cases: [(&str, &str, &str, Option<&str>, String); 6] = [
+            // The message with its path.
+            (
+                "rule-x",
+                "spec.a",
+                "m",
+                Some("s"),
+                "[rule-x] spec.a: m".into(),
             ),
-            cut(whole, WARNING_MAX_CHARS, true)
-        );
+            // The short message with the path.
+            (
+                "rule-x",
+                "spec.a",
+                &long,
+                Some("s"),
+                "[rule-x] spec.a: s".into(),
+            ),
+            // The message without the path: there is no short one.
+            ("rule-x", deep, &medium, None, format!("[rule-x] {medium}")),
+            // The short message without the path.
+            (
+                &long_rule,
+                deep,
+                &long,
+                Some("short"),
+                format!("[{long_rule}] short"),
+            ),
+            // Nothing fits: the short message, cut.
+            (
+                "rule-x",
+                "spec.a",
+                &long,
+                Some(&long_short),
+                format!("[rule-x] {}...", "s ".repeat(54).trim_end()),
+            ),
+            // Nothing fits and there is no short message: the message, cut.
+            (
+                "rule-x",
+                "spec.a",
+                &accented,
+                None,
+                format!("[rule-x] {}...", "\u{e9} ".repeat(54).trim_end()),
+            ),
+        ];
+        for (rule, path, message, short, expected) in cases {
+            let line = warning_line(&brief(rule, path, message, short));
+            assert_eq!(line, expected);
+            assert!(line.chars().count() <= WARNING_MAX_CHARS, "{line}");
+        }
     }
 
     #[test]

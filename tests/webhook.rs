@@ -507,7 +507,7 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         (
             "job-create-generate-name",
             format!("[restart-policy-invalid] spec.template.spec.restartPolicy: {NOT_SET}"),
-            "db-migrate-",
+            "db-migrate-x7k2p",
         ),
         (
             "cronjob-create-invalid",

@@ -160,7 +160,7 @@ pub fn review(
         Decision::Allow
     } else {
         response.allowed = false;
-        response.result = denial_status(req, object, &denying);
+        response.result = denial_status(req, &denying);
         Decision::Deny
     };
     Verdict {
@@ -340,12 +340,25 @@ fn warnings(lines: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// The object's name for messages and logs: the request's; on a CREATE with generateName (the
+/// request's name is empty) the name generated for the object, else its generateName.
+pub fn object_name(req: &AdmissionRequest<AdmittedObject>) -> &str {
+    if !req.name.is_empty() {
+        return &req.name;
+    }
+    let Some(object) = &req.object else {
+        return "";
+    };
+    let meta = object.metadata();
+    meta.name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or(meta.generate_name.as_deref())
+        .unwrap_or_default()
+}
+
 /// 422/Invalid with one `[rule-id] path: message` line per denying finding.
-fn denial_status(
-    req: &AdmissionRequest<AdmittedObject>,
-    object: &AdmittedObject,
-    denying: &[&Brief],
-) -> Status {
+fn denial_status(req: &AdmissionRequest<AdmittedObject>, denying: &[&Brief]) -> Status {
     let mut lines: Vec<String> = denying
         .iter()
         .take(DENIAL_MAX_LINES)
@@ -357,16 +370,7 @@ fn denial_status(
             denying.len() - DENIAL_MAX_LINES
         ));
     }
-    let name = if req.name.is_empty() {
-        object
-            .metadata()
-            .name
-            .clone()
-            .or_else(|| object.metadata().generate_name.clone())
-            .unwrap_or_default()
-    } else {
-        req.name.clone()
-    };
+    let name = object_name(req).to_owned();
     Status {
         status: Some(StatusSummary::Failure),
         code: 422,

@@ -530,15 +530,7 @@ fn record(
     let mut rules: Vec<&str> = verdict.findings.iter().map(|f| &*f.rule).collect();
     rules.sort_unstable();
     rules.dedup();
-    let name = if request.name.is_empty() {
-        request
-            .object
-            .as_ref()
-            .and_then(|o| o.metadata().generate_name.as_deref())
-            .unwrap_or_default()
-    } else {
-        &request.name
-    };
+    let name = review::object_name(request);
     info!(
         uid = %request.uid,
         kind = %request.kind.kind,

@@ -122,6 +122,7 @@ struct Answer {
     /// The certificate the server presented in this connection's handshake.
     server_cert: Vec<u8>,
     alpn: Option<Vec<u8>>,
+    tls_version: Option<rustls::ProtocolVersion>,
 }
 
 impl Answer {
@@ -132,13 +133,23 @@ impl Answer {
 }
 
 fn client_config(ca_pem: &str, client_cert: Option<(&str, &str)>, alpn: &[&[u8]]) -> ClientConfig {
+    client_config_for(ca_pem, client_cert, alpn, rustls::DEFAULT_VERSIONS)
+}
+
+/// [`client_config`] offering only the given TLS versions.
+fn client_config_for(
+    ca_pem: &str,
+    client_cert: Option<(&str, &str)>,
+    alpn: &[&[u8]],
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> ClientConfig {
     let mut roots = RootCertStore::empty();
     roots
         .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
         .unwrap();
     let builder =
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(versions)
             .unwrap()
             .with_root_certificates(roots);
     let mut config = match client_cert {
@@ -183,6 +194,7 @@ impl Client {
                 .map(|c| c.as_ref().to_vec())
                 .unwrap_or_default();
             let alpn = session.alpn_protocol().map(<[u8]>::to_vec);
+            let tls_version = session.protocol_version();
             let request = |uri: String| {
                 Request::post(uri)
                     .header("host", "localhost")
@@ -220,6 +232,7 @@ impl Client {
                 body,
                 server_cert,
                 alpn,
+                tls_version,
             })
         };
         tokio::time::timeout(TIMEOUT, run)
@@ -689,6 +702,19 @@ async fn http2_and_http1_through_alpn() {
         let answer = client.review(&request).await;
         assert_eq!(answer.alpn.as_deref(), Some(expected));
         assert_eq!(response_of(&request, &answer)["allowed"], false);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_1_2_and_1_3() {
+    let server = start(Setup::new()).await;
+    let request = fixture("job-create-clean");
+    for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+        let config = client_config_for(&server.ca.pem(), None, &[b"http/1.1"], &[version]);
+        let answer = Client::new(server.addr, config).review(&request).await;
+        assert_eq!(answer.tls_version, Some(version.version));
+        assert_eq!(response_of(&request, &answer)["allowed"], true);
     }
     server.stop().await;
 }

@@ -338,9 +338,11 @@ impl Setup {
     }
 }
 
-/// The tests pin the decisions on the two restartPolicy rules; the catalogue itself is tested
+/// The tests pin the decisions on the two restartPolicy rules and the one error-level rule a
+/// cluster can send an object for (starting-deadline-too-small); the catalogue itself is tested
 /// elsewhere (`all_rules_deny_through_the_catalogue_rule` runs the whole of it).
-const ONLY: &str = "only: [restart-policy-invalid, restart-policy-on-failure]\n";
+const ONLY: &str =
+    "only: [restart-policy-invalid, restart-policy-on-failure, starting-deadline-too-small]\n";
 
 fn no_grace(yaml: &str) -> String {
     let yaml = if yaml.contains("only:") || yaml.contains("# all rules") {
@@ -505,8 +507,15 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         assert_eq!(response["warnings"], Value::Null, "{name}: {response}");
     }
 
-    // Denied, with the finding as `[rule-id] path: message`.
+    // Denied, with the finding as `[rule-id] path: message`. Only the first can come from a
+    // cluster as it is: kube-apiserver rejects a Job's restartPolicy Always or unset itself,
+    // before it calls validating webhooks (the others test the denial's form).
     for (name, message, object_name) in [
+        (
+            "cronjob-create-deadline-too-small",
+            "[starting-deadline-too-small] spec.startingDeadlineSeconds: startingDeadlineSeconds 5 is shorter than the CronJob controller's 10-second sync, so scheduled runs can be skipped every time".to_owned(),
+            "nightly-report",
+        ),
         (
             "job-create-no-restart-policy",
             format!("[restart-policy-invalid] spec.template.spec.restartPolicy: {NOT_SET}"),
@@ -584,7 +593,7 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         "joblint_admission_requests_total{kind=\"Job\",operation=\"DELETE\",decision=\"allow\",dry_run=\"false\"} 1",
         "joblint_admission_findings_total{rule=\"restart-policy-invalid\"} 6",
         "joblint_admission_findings_total{rule=\"restart-policy-on-failure\"} 2",
-        "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 14",
+        "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 15",
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");
     }

@@ -8,6 +8,8 @@
 //!   seconds per round; requests/s, p50, p99 of the median round;
 //! - fixed rate: 1,000 requests/s for `SECS` seconds (open loop; latency counted from the
 //!   scheduled send time, so queueing is not hidden); p50, p99, max;
+//! - the CPU time the hypervisor took from this virtual machine during the fixed-rate run
+//!   (`steal` in `/proc/stat`), which explains most latency spikes on a shared machine;
 //! - resident memory of the server process after both runs (VmRSS, and the peak VmHWM);
 //! - the server's CPU time per request in each throughput round (all its threads, from
 //!   `/proc/PID/task/*/schedstat`): a steadier measure than throughput, which also depends on
@@ -500,6 +502,20 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_nanos(ns)
 }
 
+/// CPU time the hypervisor has taken from this virtual machine so far, all CPUs: the `steal`
+/// column of `/proc/stat`, in USER_HZ ticks (1/100 s). Latency spikes of both servers in the
+/// same run come with steal.
+fn steal_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks = stat
+        .lines()
+        .next()
+        .and_then(|cpu| cpu.split_whitespace().nth(8))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 /// (VmRSS, VmHWM) of a process, in KiB.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -590,16 +606,18 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
         .collect();
 
     println!(
-        "| server | throughput (median round) | p50 | p99 | errors | at 1,000 req/s: p50 | p99 | max | send lag | errors | RSS after | peak RSS |"
+        "| server | throughput (median round) | p50 | p99 | errors | at 1,000 req/s: p50 | p99 | max | send lag | errors | CPU steal | RSS after | peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (server, runs) in servers.iter().zip(&mut runs) {
+        let steal = steal_time();
         let f = fixed_rate(server.addr, &connector, &bodies, 1000, duration).await;
+        let steal = steal_time().saturating_sub(steal);
         let (rss, hwm) = memory_kib(server.child.id());
         runs.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
         let t = &runs[runs.len() / 2];
         println!(
-            "| {} | {:.0} req/s | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB |",
+            "| {} | {:.0} req/s | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB |",
             server.name,
             t.rate(),
             ms(t.pct(0.50)),
@@ -610,6 +628,7 @@ async fn run(duration: Duration, connections: usize, rounds: usize) {
             ms(f.latencies.last().copied().unwrap_or_default()),
             ms(f.max_lag),
             f.errors,
+            ms(steal),
             rss as f64 / 1024.0,
             hwm as f64 / 1024.0,
         );

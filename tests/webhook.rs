@@ -593,6 +593,8 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         "joblint_admission_requests_total{kind=\"Job\",operation=\"DELETE\",decision=\"allow\",dry_run=\"false\"} 1",
         "joblint_admission_findings_total{rule=\"restart-policy-invalid\"} 6",
         "joblint_admission_findings_total{rule=\"restart-policy-on-failure\"} 2",
+        "joblint_admission_findings_total{rule=\"starting-deadline-too-small\"} 1",
+        "joblint_admission_requests_total{kind=\"CronJob\",operation=\"CREATE\",decision=\"deny\",dry_run=\"false\"} 2",
         "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 15",
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");

@@ -223,8 +223,11 @@ fn floor_server(dir: &Path) {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
-    /// Decodes the review with `T` as the object's type, and allows.
-    fn allow<T>(body: &[u8]) -> axum::response::Response
+    /// Decodes the review with `T` as the object's type and answers with `respond`'s response.
+    fn answer<T>(
+        body: &[u8],
+        respond: impl FnOnce(&AdmissionRequest<T>) -> AdmissionResponse,
+    ) -> axum::response::Response
     where
         T: kube::core::Resource + serde::de::DeserializeOwned,
     {
@@ -235,32 +238,25 @@ fn floor_server(dir: &Path) {
         let Ok(req): Result<AdmissionRequest<T>, _> = review.try_into() else {
             return StatusCode::BAD_REQUEST.into_response();
         };
-        let body = serde_json::to_vec(&AdmissionResponse::from(&req).into_review()).unwrap();
+        let body = serde_json::to_vec(&respond(&req).into_review()).unwrap();
         ([("content-type", "application/json")], body).into_response()
     }
     async fn allow_admitted(body: AxumBytes) -> axum::response::Response {
-        allow::<AdmittedObject>(&body)
+        answer::<AdmittedObject>(&body, |req| AdmissionResponse::from(req))
     }
     /// Not a floor but a probe: the floor plus joblint's review, without the rest of `joblint
     /// serve` (metrics, logs, body limit, config reloads), to tell the review's cost under load
     /// from the server's.
     async fn review_only(body: AxumBytes) -> axum::response::Response {
-        use axum::response::IntoResponse;
         use joblint::webhook::{Policy, review};
         static POLICY: std::sync::LazyLock<Policy> =
             std::sync::LazyLock::new(|| Policy::load(None).expect("default policy"));
-        let Ok(review) = serde_json::from_slice::<AdmissionReview<AdmittedObject>>(&body) else {
-            return StatusCode::BAD_REQUEST.into_response();
-        };
-        let Ok(req): Result<AdmissionRequest<AdmittedObject>, _> = review.try_into() else {
-            return StatusCode::BAD_REQUEST.into_response();
-        };
-        let verdict = review::review(&req, &POLICY.linter, &POLICY.webhook);
-        let body = serde_json::to_vec(&verdict.response.into_review()).unwrap();
-        ([("content-type", "application/json")], body).into_response()
+        answer::<AdmittedObject>(&body, |req| {
+            review::review(req, &POLICY.linter, &POLICY.webhook).response
+        })
     }
     async fn allow_dynamic(body: AxumBytes) -> axum::response::Response {
-        allow::<kube::core::DynamicObject>(&body)
+        answer::<kube::core::DynamicObject>(&body, |req| AdmissionResponse::from(req))
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -138,12 +138,8 @@ impl Metrics {
         elapsed: Duration,
     ) {
         self.with_shard(|a| {
-            match a.requests.get_mut(&labels) {
-                Some(n) => *n += 1,
-                None => {
-                    a.requests.insert(labels, 1);
-                }
-            }
+            *a.requests.entry(labels).or_default() += 1;
+            // Rule ids are borrowed: a key is copied only the first time a rule is counted.
             for rule in findings {
                 match a.findings.get_mut(rule) {
                     Some(n) => *n += 1,

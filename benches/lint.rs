@@ -5,7 +5,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use globset::GlobSet;
 use joblint::Linter;
+use joblint::input::{self, Input};
 use joblint::source::Source;
 
 fn linter() -> Linter {
@@ -14,23 +16,16 @@ fn linter() -> Linter {
 
 fn corpus() -> Vec<Source> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("corpus")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        })
-        .collect();
-    files.sort();
-    files
+    let (inputs, errors) = input::expand(&[dir.display().to_string()], &GlobSet::empty());
+    assert!(errors.is_empty(), "{errors:?}");
+    inputs
         .into_iter()
-        .map(|p| {
-            Source::new(
+        .filter_map(|input| match input {
+            Input::File(p) => Some(Source::new(
                 p.display().to_string(),
                 std::fs::read_to_string(&p).unwrap_or_default(),
-            )
+            )),
+            Input::Stdin => None,
         })
         .collect()
 }

@@ -14,18 +14,20 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus")
 }
 
-/// The corpus manifests, in name order.
+/// The corpus manifests, in name order (as `joblint lint` finds them in the directory).
 fn corpus_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+    let (inputs, errors) = input::expand(
+        &[corpus_dir().display().to_string()],
+        &globset::GlobSet::empty(),
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    inputs
+        .into_iter()
+        .filter_map(|input| match input {
+            Input::File(path) => Some(path),
+            Input::Stdin => None,
         })
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 fn lint_corpus() -> Vec<FileReport> {

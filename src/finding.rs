@@ -157,8 +157,28 @@ pub struct Label {
 pub enum Suppression {
     /// The `joblint.dev/ignore` annotation at this path.
     Annotation { path: String },
-    /// A `# joblint-ignore:` comment on this line.
+    /// A `# joblint-ignore:` comment that applies to this line (a trailing comment on it, or a
+    /// comment on the lines just above).
     Comment { line: usize, reason: Option<String> },
+}
+
+/// Why a finding is suppressed, as reports state it: "joblint.dev/ignore annotation at
+/// metadata.annotations", "joblint-ignore comment for line 3: reason".
+impl std::fmt::Display for Suppression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Suppression::Annotation { path } => {
+                write!(f, "joblint.dev/ignore annotation at {path}")
+            }
+            Suppression::Comment { line, reason } => {
+                write!(f, "joblint-ignore comment for line {line}")?;
+                match reason {
+                    Some(reason) => write!(f, ": {reason}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -375,7 +375,7 @@ fn junit_report() {
     assert_eq!(lines[0], r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     assert_eq!(
         lines[1],
-        r#"<testsuites name="joblint" tests="4" failures="2" errors="1">"#
+        r#"<testsuites name="joblint" tests="4" failures="2" errors="1" skipped="0">"#
     );
     let expect_line = |needle: &str| {
         assert!(
@@ -384,13 +384,13 @@ fn junit_report() {
         )
     };
     expect_line(&format!(
-        r#"<testsuite name="{JOBS}" tests="2" failures="2" errors="0">"#
+        r#"<testsuite name="{JOBS}" tests="2" failures="2" errors="0" skipped="0">"#
     ));
     expect_line(&format!(
-        r#"<testcase name="Job/migrate" classname="{JOBS}">"#
+        r#"<testcase name="Job/migrate [restart-policy-on-failure] spec.template.spec.restartPolicy" classname="{JOBS}">"#
     ));
     expect_line(&format!(
-        r#"<testcase name="CronJob/report, 50% &lt;daily&gt;" classname="{JOBS}">"#
+        r#"<testcase name="CronJob/report, 50% &lt;daily&gt; [restart-policy-invalid] spec.jobTemplate.spec.template.spec.restartPolicy" classname="{JOBS}">"#
     ));
     expect_line(&format!(
         r#"<testcase name="Job/clean" classname="{GOOD}"/>"#
@@ -427,6 +427,70 @@ fn junit_report() {
     assert_eq!(xml.matches("<testcase ").count(), 4);
     assert_eq!(xml.matches("</testcase>").count(), 3);
     assert_eq!(lines.last(), Some(&"</testsuites>"));
+}
+
+/// CI servers show one result per test case (Jenkins, Azure DevOps and GitHub's JUnit actions
+/// only the first failure): each finding is its own test case, a suppressed one is skipped.
+#[test]
+fn junit_gives_each_finding_its_own_test_case() {
+    let suppressed = "tests/data/cli/suppressed.yaml";
+    // The whole catalogue (`joblint()` narrows it to the restartPolicy rules): several findings
+    // per object.
+    let out = Command::new(env!("CARGO_BIN_EXE_joblint"))
+        .args(["lint", "--no-config", "--format", "junit", suppressed])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let xml = stdout(&out);
+    let cases: Vec<&str> = xml.split("<testcase ").skip(1).collect();
+    let results = |case: &str, tag: &str| case.matches(&format!("<{tag} ")).count();
+    let (mut failures, mut skipped) = (0, 0);
+    for case in &cases {
+        let (f, s) = (results(case, "failure"), results(case, "skipped"));
+        assert_eq!(f + s, 1, "one result per test case:\n{case}");
+        failures += f;
+        skipped += s;
+    }
+    // Both objects have the same findings; one is suppressed on each.
+    assert_eq!(skipped, 2);
+    assert!(failures >= 4, "{xml}");
+    assert_eq!(failures % 2, 0, "{xml}");
+    let totals = format!(
+        r#"tests="{}" failures="{failures}" errors="0" skipped="2""#,
+        cases.len()
+    );
+    assert!(
+        xml.contains(&format!(r#"<testsuites name="joblint" {totals}>"#)),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(r#"<testsuite name="{suppressed}" {totals}>"#)),
+        "{xml}"
+    );
+    for (object, why) in [
+        (
+            "suppressed-by-annotation",
+            "joblint.dev/ignore annotation at metadata.annotations[joblint.dev/ignore]",
+        ),
+        (
+            "suppressed-by-comment",
+            "joblint-ignore comment for line 21: the tool restarts cleanly in place",
+        ),
+    ] {
+        let case = format!(
+            r#"<testcase name="Job/{object} [restart-policy-on-failure] spec.template.spec.restartPolicy" classname="{suppressed}">
+      <skipped message="suppressed by {why}: warning: "#
+        );
+        assert!(xml.contains(&case), "missing\n{case}\nin\n{xml}");
+    }
+    let mut names: Vec<&str> = cases
+        .iter()
+        .map(|c| c.split('"').nth(1).unwrap_or_default())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), cases.len(), "test case names are unique");
 }
 
 #[test]

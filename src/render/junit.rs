@@ -1,8 +1,11 @@
 //! `--format junit`: JUnit XML, as CI servers (GitLab, Jenkins, Azure) show test reports.
 //!
-//! One `<testsuite>` per input file; in it one `<testcase>` per linted Job or CronJob (named
-//! `Kind/name`, the file or the helm template as its class name) with one `<failure>` per
-//! unsuppressed finding, and one `<testcase>` with an `<error>` per input error.
+//! One `<testsuite>` per input file. In it, for each linted Job or CronJob: one `<testcase>` per
+//! finding, named `Kind/name [rule-id] path`, holding its `<failure>` (or `<skipped>` when the
+//! finding is suppressed); one passing `<testcase>` named `Kind/name` when it has none. Then one
+//! `<testcase>` with an `<error>` per input error. The file, or the helm template, is the class
+//! name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
+//! actions show only the first failure of a test case, and some parsers reject a second.
 
 use std::fmt::Write;
 
@@ -13,14 +16,12 @@ use crate::rule::Catalog;
 /// The whole run as one JUnit XML document.
 pub fn render(report: &RunReport, _catalog: &Catalog) -> String {
     let suites: Vec<Suite> = report.files.iter().map(Suite::new).collect();
-    let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
-    let failures: usize = suites.iter().map(Suite::failures).sum();
-    let errors: usize = suites.iter().map(Suite::errors).sum();
+    let mut totals = Totals::default();
+    for suite in &suites {
+        totals.add(&suite.totals());
+    }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"joblint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
-    );
+    let _ = writeln!(out, "<testsuites name=\"joblint\" {}>", totals.attributes());
     for suite in &suites {
         suite.write(&mut out);
     }
@@ -36,61 +37,105 @@ struct Suite<'a> {
 struct Case<'a> {
     name: String,
     classname: String,
-    failures: Vec<&'a Finding>,
-    error: Option<&'a InputError>,
+    outcome: Outcome<'a>,
+}
+
+enum Outcome<'a> {
+    Passed,
+    /// An unsuppressed finding.
+    Failure(&'a Finding),
+    /// A suppressed finding.
+    Skipped(&'a Finding),
+    Error(&'a InputError),
+}
+
+/// The counts a `<testsuite>` and `<testsuites>` carry.
+#[derive(Default)]
+struct Totals {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.tests += other.tests;
+        self.failures += other.failures;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+    }
+
+    fn attributes(&self) -> String {
+        format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+            self.tests, self.failures, self.errors, self.skipped
+        )
+    }
 }
 
 impl<'a> Suite<'a> {
     fn new(report: &'a FileReport) -> Self {
-        let mut cases: Vec<(Option<&ObjectRef>, Case<'a>)> = report
-            .linted
-            .iter()
-            .map(|o| (Some(&**o), object_case(&report.file, o)))
-            .collect();
-        for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-            let same = |o: &ObjectRef| o.document == f.object.document && o.item == f.object.item;
-            match cases.iter_mut().find(|(o, _)| o.is_some_and(same)) {
-                Some((_, case)) => case.failures.push(f),
-                None => {
-                    let mut case = object_case(&report.file, &f.object);
-                    case.failures.push(f);
-                    cases.push((None, case));
-                }
+        let same =
+            |o: &ObjectRef, f: &Finding| o.document == f.object.document && o.item == f.object.item;
+        let mut cases = Vec::new();
+        for object in &report.linted {
+            let before = cases.len();
+            for f in report.findings.iter().filter(|f| same(object, f)) {
+                cases.push(finding_case(&report.file, f));
+            }
+            if cases.len() == before {
+                cases.push(Case {
+                    name: object_name(object),
+                    classname: classname(&report.file, object),
+                    outcome: Outcome::Passed,
+                });
             }
         }
+        // Findings on objects that were not linted as Jobs or CronJobs (the API rules' findings
+        // on a document whose kind they could not recognise).
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| !report.linted.iter().any(|o| same(o, f)))
+        {
+            cases.push(finding_case(&report.file, f));
+        }
         for e in &report.input_errors {
-            cases.push((
-                None,
-                Case {
-                    name: "read and parse".into(),
-                    classname: report.file.clone(),
-                    failures: Vec::new(),
-                    error: Some(e),
-                },
-            ));
+            cases.push(Case {
+                name: "read and parse".into(),
+                classname: report.file.clone(),
+                outcome: Outcome::Error(e),
+            });
         }
         Suite {
             file: &report.file,
-            cases: cases.into_iter().map(|(_, c)| c).collect(),
+            cases,
         }
     }
 
-    fn failures(&self) -> usize {
-        self.cases.iter().map(|c| c.failures.len()).sum()
-    }
-
-    fn errors(&self) -> usize {
-        self.cases.iter().filter(|c| c.error.is_some()).count()
+    fn totals(&self) -> Totals {
+        let mut totals = Totals {
+            tests: self.cases.len(),
+            ..Totals::default()
+        };
+        for case in &self.cases {
+            match case.outcome {
+                Outcome::Passed => {}
+                Outcome::Failure(_) => totals.failures += 1,
+                Outcome::Skipped(_) => totals.skipped += 1,
+                Outcome::Error(_) => totals.errors += 1,
+            }
+        }
+        totals
     }
 
     fn write(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+            "  <testsuite name=\"{}\" {}>",
             escape(self.file),
-            self.cases.len(),
-            self.failures(),
-            self.errors()
+            self.totals().attributes()
         );
         for case in &self.cases {
             let open = format!(
@@ -98,64 +143,90 @@ impl<'a> Suite<'a> {
                 escape(&case.name),
                 escape(&case.classname)
             );
-            if case.failures.is_empty() && case.error.is_none() {
-                let _ = writeln!(out, "{open}/>");
-                continue;
-            }
-            let _ = writeln!(out, "{open}>");
-            for f in &case.failures {
-                let mut body = format!(
-                    "{}:{}:{}: {} [{}] {}\npath: {}",
-                    f.location.file,
-                    f.location.start.line,
-                    f.location.start.column,
-                    f.severity,
-                    f.rule,
-                    f.message,
-                    f.path
-                );
-                if let Some(template) = &f.object.template {
-                    let _ = write!(body, "\ntemplate: {template}");
+            let result = match case.outcome {
+                Outcome::Passed => {
+                    let _ = writeln!(out, "{open}/>");
+                    continue;
                 }
-                if let Some(help) = &f.help {
-                    let _ = write!(body, "\nhelp: {help}");
-                }
-                let _ = writeln!(
-                    out,
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                Outcome::Failure(f) => format!(
+                    "<failure type=\"{}\" message=\"{}\">{}</failure>",
                     escape(&f.rule),
                     escape(&format!("{}: {}", f.severity, f.message)),
-                    escape(&body)
-                );
-            }
-            if let Some(e) = case.error {
-                let _ = writeln!(
-                    out,
-                    "      <error type=\"input-error\" message=\"{}\">{}</error>",
+                    escape(&failure_body(f))
+                ),
+                Outcome::Skipped(f) => format!(
+                    "<skipped message=\"{}\"/>",
+                    escape(&format!(
+                        "suppressed by {}: {}: {}",
+                        f.suppressed
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        f.severity,
+                        f.message
+                    ))
+                ),
+                Outcome::Error(e) => format!(
+                    "<error type=\"input-error\" message=\"{}\">{}</error>",
                     escape(&e.message),
                     escape(&format!(
                         "{}:{}:{}: {}",
                         e.file, e.line, e.column, e.message
                     ))
-                );
-            }
-            out.push_str("    </testcase>\n");
+                ),
+            };
+            let _ = writeln!(out, "{open}>\n      {result}\n    </testcase>");
         }
         out.push_str("  </testsuite>\n");
     }
 }
 
-fn object_case<'a>(file: &str, o: &ObjectRef) -> Case<'a> {
+/// The test case of one finding: `Kind/name [rule-id] path`.
+fn finding_case<'a>(file: &str, f: &'a Finding) -> Case<'a> {
+    let mut name = object_name(&f.object);
+    let _ = write!(name, " [{}] {}", f.rule, f.path);
+    Case {
+        name,
+        classname: classname(file, &f.object),
+        outcome: match f.suppressed {
+            None => Outcome::Failure(f),
+            Some(_) => Outcome::Skipped(f),
+        },
+    }
+}
+
+/// Where, what, and how to fix it: the failure's text.
+fn failure_body(f: &Finding) -> String {
+    let mut body = format!(
+        "{}:{}:{}: {} [{}] {}\npath: {}",
+        f.location.file,
+        f.location.start.line,
+        f.location.start.column,
+        f.severity,
+        f.rule,
+        f.message,
+        f.path
+    );
+    if let Some(template) = &f.object.template {
+        let _ = write!(body, "\ntemplate: {template}");
+    }
+    if let Some(help) = &f.help {
+        let _ = write!(body, "\nhelp: {help}");
+    }
+    body
+}
+
+/// `Kind/name`, with the document's number when the object has no name.
+fn object_name(o: &ObjectRef) -> String {
     let mut name = o.display_name();
     if o.name.is_none() {
         let _ = write!(name, " (document {})", o.document + 1);
     }
-    Case {
-        name,
-        classname: o.template.clone().unwrap_or_else(|| file.to_owned()),
-        failures: Vec::new(),
-        error: None,
-    }
+    name
+}
+
+fn classname(file: &str, o: &ObjectRef) -> String {
+    o.template.clone().unwrap_or_else(|| file.to_owned())
 }
 
 /// Text for XML attributes and content: the five predefined entities, and characters XML 1.0

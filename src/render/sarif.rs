@@ -17,7 +17,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::finding::{Finding, InputError, Severity, Suppression};
+use crate::finding::{Finding, InputError, Severity};
 use crate::render::RunReport;
 use crate::render::ci::{self, Place, RunContext};
 use crate::rule::{Catalog, Rule};
@@ -156,14 +156,7 @@ fn result(f: &Finding, catalog: &Catalog, ctx: &RunContext) -> Value {
     }
     r["properties"] = Value::Object(props);
     if let Some(s) = &f.suppressed {
-        let justification = match s {
-            Suppression::Annotation { path } => format!("joblint.dev/ignore annotation at {path}"),
-            Suppression::Comment { line, reason } => match reason {
-                Some(reason) => format!("joblint-ignore comment on line {line}: {reason}"),
-                None => format!("joblint-ignore comment on line {line}"),
-            },
-        };
-        r["suppressions"] = json!([{"kind": "inSource", "justification": justification}]);
+        r["suppressions"] = json!([{"kind": "inSource", "justification": s.to_string()}]);
     }
     r
 }

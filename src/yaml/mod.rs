@@ -218,7 +218,32 @@ pub fn parse(source: &Source) -> Stream {
         nodes: 0,
         stream: Stream::default(),
     };
+    // kubectl (go-yaml), like the YAML spec, allows no control character but tab, line feed and
+    // carriage return in a stream; saphyr's scanner lets most through in plain scalars and
+    // takes a NUL for the end of the stream. Documents that end before the first one are kept.
+    let control = first_control_character(&source.text);
     for event in Parser::new_from_str(&source.text) {
+        if let Some((at, c)) = control {
+            let reached = match &event {
+                Ok((_, span)) => builder.offset(&span.end) > at,
+                // A NUL ends the scanner's stream: an unfinished scalar before it then fails
+                // with "unexpected end of stream" where it starts.
+                Err(err) => {
+                    source.offset(err.marker().line(), err.marker().col()) >= at
+                        || (c == '\0' && err.info().contains("end of stream"))
+                }
+            };
+            if reached {
+                builder.stream.error = Some(ParseError {
+                    message: format!(
+                        "control character U+{:04X} is not allowed in YAML",
+                        u32::from(c)
+                    ),
+                    offset: at,
+                });
+                break;
+            }
+        }
         let step = match event {
             Ok((event, span)) => builder.event(event, span),
             Err(err) => {
@@ -242,6 +267,39 @@ pub fn parse(source: &Source) -> Stream {
         }
     }
     builder.stream
+}
+
+/// The first character the YAML spec does not allow in a stream (C0 and C1 controls but tab, line
+/// feed, carriage return and next line; DEL; U+FFFE and U+FFFF), with its byte offset.
+fn first_control_character(text: &str) -> Option<(usize, char)> {
+    // Bytes that are, or start, such a character: C0 controls, DEL, and the lead bytes of C1
+    // controls (0xC2) and of U+FFFE/U+FFFF (0xEF); lead bytes are character boundaries. Blocks
+    // of 64 bytes are first tested by a fold without early exit, which vectorises: 0.1 ms per MB
+    // here, against 0.9 ms for a plain search (about 2% of linting the corpus).
+    let suspect = |b: u8| {
+        ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
+            | (b == 0x7f)
+            | (b == 0xc2)
+            | (b == 0xef)
+    };
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while from < bytes.len() {
+        let block = bytes.get(from..bytes.len().min(from + 64))?;
+        if !block.iter().fold(false, |any, &b| any | suspect(b)) {
+            from += block.len();
+            continue;
+        }
+        let at = from + block.iter().position(|&b| suspect(b))?;
+        let c = text.get(at..)?.chars().next()?;
+        if (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+        {
+            return Some((at, c));
+        }
+        from = at + c.len_utf8();
+    }
+    None
 }
 
 struct Builder<'s> {
@@ -673,6 +731,34 @@ mod tests {
             err.message.contains("recursion") || err.message.contains("nesting"),
             "{err:?}"
         );
+    }
+
+    /// As kubectl: a control character is an error where it stands (saphyr alone accepted most in
+    /// plain scalars, and took a NUL for the end of the stream); documents before it are kept.
+    #[test]
+    fn control_characters_are_errors_where_they_stand() {
+        let cases = [
+            ("a: 1\n---\nb: x\u{1}y\n", "b: x".len(), 0x01, 1),
+            ("a: 1\n---\nb: \"x\0y\"\n", "b: \"x".len(), 0x00, 1),
+            ("a: 1 # \u{1b}[2J\n", "a: 1 # ".len(), 0x1b, 0),
+            ("{\"a\": \"\u{9b}\"}", "{\"a\": \"".len(), 0x9b, 0),
+            ("a: \u{7f}\n", "a: ".len(), 0x7f, 0),
+        ];
+        for (text, at, code, kept) in cases {
+            let first_doc = if kept == 1 { "a: 1\n---\n".len() } else { 0 };
+            let stream = parse(&Source::new("t.yaml", text));
+            let err = stream.error.as_ref().expect(text);
+            assert_eq!(
+                err.message,
+                format!("control character U+{code:04X} is not allowed in YAML"),
+                "{text:?}"
+            );
+            assert_eq!(err.offset, first_doc + at, "{text:?}");
+            assert_eq!(stream.documents.len(), kept, "{text:?}");
+        }
+        // Tabs, CRLF line ends, NEL, and other characters are fine.
+        let (_, root) = doc("a: \"x\ty\u{85}\u{e9}\"\r\nb: 2\r\n");
+        assert_eq!(root.get("b").unwrap().as_i64(), Some(2));
     }
 
     #[test]

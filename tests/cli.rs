@@ -318,6 +318,54 @@ fn non_utf8_input_is_located_and_the_run_continues() {
     assert_eq!(v["summary"]["objects"], 1);
 }
 
+/// A manifest's control characters never reach the terminal: raw ones are an error where they
+/// stand (as kubectl has it), escaped ones (`\e` in a double-quoted string) reach messages as
+/// their pictures; the run goes on with the other files.
+#[test]
+fn control_characters_are_errors_and_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("raw.yaml");
+    std::fs::write(
+        &raw,
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: \"a\u{1b}]0;owned\u{7}\"\n",
+    )
+    .unwrap();
+    let escaped = dir.path().join("escaped.yaml");
+    std::fs::write(
+        &escaped,
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: \"busybox\\e[2J\"}]\n",
+    )
+    .unwrap();
+    let run = joblint(
+        &[
+            "lint",
+            "--no-config",
+            "--only",
+            "mutable-image-tag",
+            raw.to_str().unwrap(),
+            escaped.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    assert!(!run.stdout.contains('\u{7}'), "{:?}", run.stdout);
+    for expected in [
+        "error: invalid YAML: control character U+001B is not allowed in YAML",
+        "raw.yaml:4:11",
+        "4 │   name: \"a?]0;owned?\"",
+        "  │           ^ here",
+        "image `busybox\u{241b}[2J` has no tag",
+        "joblint: 1 object checked in 2 files: 0 errors, 1 warning, 0 infos; 1 input error",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in\n{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn suppressions_are_counted_not_dropped() {
     let run = joblint(

@@ -1,5 +1,6 @@
 //! The default output: compiler-style diagnostics rendered with codespan-reporting.
 
+use std::borrow::Cow;
 use std::io;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity as CsSeverity};
@@ -31,11 +32,13 @@ pub fn render_file(
         }
         return Ok(());
     };
-    let file = SimpleFile::new(&*source.name, source.text.as_str());
+    let name = printable(&source.name);
+    let text = printable_source(&source.text);
+    let file = SimpleFile::new(&*name, &*text);
     for e in &report.input_errors {
         let d = match &e.span {
             Some(span) => Diagnostic::error()
-                .with_message(&e.message)
+                .with_message(printable(&e.message))
                 .with_labels(vec![Label::primary((), span.clone()).with_message("here")]),
             None => {
                 render_input_error_plain(w, e)?;
@@ -51,13 +54,16 @@ pub fn render_file(
 }
 
 fn diagnostic(f: &Finding) -> Diagnostic<()> {
-    let mut labels = vec![Label::primary((), f.location.span.clone()).with_message(&f.path)];
+    let mut labels =
+        vec![Label::primary((), f.location.span.clone()).with_message(printable(&f.path))];
     for l in &f.labels {
-        labels.push(Label::secondary((), l.location.span.clone()).with_message(&l.message));
+        labels.push(
+            Label::secondary((), l.location.span.clone()).with_message(printable(&l.message)),
+        );
     }
     let mut notes = Vec::new();
     if let Some(template) = &f.object.template {
-        notes.push(format!("template: {template}"));
+        notes.push(format!("template: {}", printable(template)));
     }
     if let Some(why) = &f.why {
         notes.push(format!("why: {why}"));
@@ -67,7 +73,7 @@ fn diagnostic(f: &Finding) -> Diagnostic<()> {
     }
     Diagnostic::new(severity(f.severity))
         .with_code(&f.rule)
-        .with_message(&f.message)
+        .with_message(printable(&f.message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -77,7 +83,60 @@ fn render_input_error_plain(w: &mut dyn WriteColor, e: &InputError) -> io::Resul
     w.set_color(ColorSpec::new().set_fg(Some(Color::Red)).set_bold(true))?;
     write!(w, "error")?;
     w.reset()?;
-    writeln!(w, ": {}:{}:{}: {}", e.file, e.line, e.column, e.message)
+    writeln!(
+        w,
+        ": {}:{}:{}: {}",
+        printable(&e.file),
+        e.line,
+        e.column,
+        printable(&e.message)
+    )
+}
+
+/// Text as a terminal can safely show it. Values from a manifest reach messages and paths (a
+/// double-quoted YAML string may hold `\e`), and an ESC could restyle or rewrite what the user
+/// sees: control characters but tab and line feed become their Unicode pictures (`␛`), C1
+/// controls U+FFFD.
+fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\t' | '\n');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match u32::from(c) {
+                _ if !unsafe_char(c) => c,
+                n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
+                0x7f => '\u{2421}',
+                _ => '\u{fffd}',
+            })
+            .collect(),
+    )
+}
+
+/// The source as codespan shows it: each byte of a control character (the parser reports them
+/// as errors, and shows their line) becomes `?`, so that spans keep their offsets and the
+/// terminal gets nothing to interpret. Tabs, line feeds and the carriage returns of CRLF
+/// endings stay.
+fn printable_source(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let control = |i: usize, b: u8| {
+        (b < 0x20 && b != b'\t' && b != b'\n' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
+            || b == 0x7f
+            // C1 controls: 0xC2 0x80-0x9F.
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+            || ((0x80..=0x9f).contains(&b) && i > 0 && bytes.get(i - 1) == Some(&0xc2))
+    };
+    if !bytes.iter().enumerate().any(|(i, &b)| control(i, b)) {
+        return Cow::Borrowed(text);
+    }
+    let cleaned: Vec<u8> = bytes
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| if control(i, b) { b'?' } else { b })
+        .collect();
+    // Only whole characters were replaced, by ASCII: still UTF-8.
+    Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
 }
 
 /// The closing line.
@@ -108,4 +167,24 @@ pub fn render_summary(w: &mut dyn WriteColor, s: &Summary) -> io::Result<()> {
         ));
     }
     writeln!(w, "{line}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert!(matches!(printable("image `a:1`"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}[31mb\r\u{7f}\u{9b}"),
+            "a\u{241b}[31mb\u{240d}\u{2421}\u{fffd}"
+        );
+        assert_eq!(printable("two\nlines\tkept"), "two\nlines\tkept");
+        let source = "a: \"x\u{1b}y\u{85}\"\r\nb: \u{9b}\r\n";
+        let shown = printable_source(source);
+        assert_eq!(shown, "a: \"x?y??\"\r\nb: ??\r\n");
+        assert_eq!(shown.len(), source.len());
+        assert!(matches!(printable_source("a: 1\r\n\tb"), Cow::Borrowed(_)));
+    }
 }

@@ -206,14 +206,17 @@ pub struct Finding {
 /// A finding as the admission webhook reports it: which rule, how serious, where and what.
 /// [`crate::Linter::lint_tree_brief`] makes these without the location, object and labels a
 /// [`Finding`] carries for renderers (a review makes a few per request, thousands per second).
+/// The rule's texts are borrowed from the linter, not shared through its reference counts:
+/// those would be written by every worker thread of the webhook for every finding, and their
+/// cache lines would move between cores.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Brief {
-    pub rule: Arc<str>,
-    pub category: Arc<str>,
+pub struct Brief<'l> {
+    pub rule: &'l str,
+    pub category: &'l str,
     pub severity: Severity,
     pub message: String,
     /// The rule's short message (for warnings that the message would make too long).
-    pub short_message: Option<Arc<str>>,
+    pub short_message: Option<&'l str>,
     /// The field path, relative to the object, in the API server's notation.
     pub path: String,
     /// Where in the tree's text the finding points (0 for a tree decoded from JSON): briefs are

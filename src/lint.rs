@@ -146,7 +146,7 @@ impl Linter {
 
     /// [`Linter::lint_tree`] for the webhook: the unsuppressed findings as [`Brief`]s, in the
     /// same order, without what only renderers need.
-    pub fn lint_tree_brief(&self, root: &Node) -> Vec<Brief> {
+    pub fn lint_tree_brief(&self, root: &Node) -> Vec<Brief<'_>> {
         // Checks see a source (some look at how a value was written); a tree has no text.
         static NO_TEXT: LazyLock<Source> =
             LazyLock::new(|| Source::new("<admission>", String::new()));
@@ -160,17 +160,17 @@ impl Linter {
         for object in &recognise([(0, root)], &arena).objects {
             self.check_object(source, object, |rule, state, diag, suppressed| {
                 let brief = Brief {
-                    rule: rule.meta.id.clone(),
-                    category: rule.meta.category.clone(),
+                    rule: &rule.meta.id,
+                    category: &rule.meta.category,
                     severity: state.severity,
                     message: diag.message,
-                    short_message: rule.meta.short_message.clone(),
+                    short_message: rule.meta.short_message.as_deref(),
                     path: diag.target.path.to_text(),
                     offset: diag.target.span.start,
                 };
                 object_briefs.push((brief, suppressed.is_some()));
             });
-            dedup_same_problem(&mut object_briefs, 0, |(b, _)| (&b.category, &b.path));
+            dedup_same_problem(&mut object_briefs, 0, |(b, _)| (b.category, &b.path));
             out.extend(
                 object_briefs
                     .drain(..)
@@ -270,11 +270,11 @@ impl Linter {
 
     /// Runs the enabled rules on one object and hands `emit` each diagnostic, with its rule, the
     /// rule's settings and the ignore annotation that suppresses it, if any.
-    fn check_object<'a>(
-        &self,
+    fn check_object<'s, 'a>(
+        &'s self,
         source: &Source,
         object: &Object<'a>,
-        mut emit: impl FnMut(&Rule, &RuleState, Diagnostic<'a>, Option<Suppression>),
+        mut emit: impl FnMut(&'s Rule, &'s RuleState, Diagnostic<'a>, Option<Suppression>),
     ) {
         let ignored = if self.settings.annotation_opt_out {
             ignore_annotations(object)
@@ -320,9 +320,9 @@ impl Linter {
 fn dedup_same_problem<T>(
     findings: &mut Vec<T>,
     first: usize,
-    family_and_path: impl Fn(&T) -> (&Arc<str>, &String),
+    family_and_path: impl Fn(&T) -> (&str, &str),
 ) {
-    let rank = |f: &T| match &**family_and_path(f).0 {
+    let rank = |f: &T| match family_and_path(f).0 {
         "api" => 0,
         "schema" => 1,
         _ => 2,

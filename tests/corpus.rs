@@ -181,7 +181,7 @@ fn decoded_objects_get_the_findings_their_text_gets() {
             let briefs: Vec<String> = linter
                 .lint_tree_brief(&tree)
                 .iter()
-                .map(|b| brief(&b.rule, b.severity, &b.path, &b.message))
+                .map(|b| brief(b.rule, b.severity, &b.path, &b.message))
                 .collect();
             let unsuppressed: Vec<String> = decoded
                 .findings
@@ -257,7 +257,7 @@ fn webhook_warnings_on_the_corpus_are_whole_lines() {
                     path.display()
                 );
                 let prefix = format!("[{}] {}: ", finding.rule, finding.path);
-                let short = finding.short_message.as_deref().unwrap_or_default();
+                let short = finding.short_message.unwrap_or_default();
                 let forms = [
                     format!("{prefix}{}", finding.message),
                     format!("{prefix}{short}"),

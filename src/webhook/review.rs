@@ -80,22 +80,22 @@ impl Skip {
 
 /// What [`review`] decided, with what the server needs for logs and metrics.
 #[derive(Debug, Clone)]
-pub struct Verdict {
+pub struct Verdict<'l> {
     pub response: AdmissionResponse,
     pub decision: Decision,
     pub skipped: Option<Skip>,
     /// Unsuppressed findings on the object, in the engine's order.
-    pub findings: Vec<Brief>,
+    pub findings: Vec<Brief<'l>>,
     /// Rule ids of the findings that denied (empty when allowed).
     pub denied_by: Vec<String>,
 }
 
 /// Judges one admission request.
-pub fn review(
+pub fn review<'l>(
     req: &AdmissionRequest<AdmittedObject>,
-    linter: &Linter,
+    linter: &'l Linter,
     config: &WebhookConfig,
-) -> Verdict {
+) -> Verdict<'l> {
     let allow = |skip: Skip| Verdict {
         response: AdmissionResponse::from(req),
         decision: Decision::Allow,
@@ -140,12 +140,12 @@ pub fn review(
     let preexisting: BTreeSet<(&str, &str)> = old_findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| (&*f.rule, f.path.as_str()))
+        .map(|f| (f.rule, f.path.as_str()))
         .collect();
     let denies = |f: &Brief| {
         enforcing
             && f.severity == Severity::Error
-            && !preexisting.contains(&(&*f.rule, f.path.as_str()))
+            && !preexisting.contains(&(f.rule, f.path.as_str()))
     };
     let (denying, warning): (Vec<&Brief>, Vec<&Brief>) = findings.iter().partition(|f| denies(f));
 
@@ -183,7 +183,7 @@ fn owned_by_cronjob(object: &AdmittedObject) -> bool {
 
 /// `[rule-id] path: message`, the form of denial lines.
 fn finding_line(f: &Brief) -> String {
-    line(&f.rule, &one_line(&f.path), &one_line(&f.message))
+    line(f.rule, &one_line(&f.path), &one_line(&f.message))
 }
 
 /// A finding as a warning: the first of `[rule-id] path: message`, `[rule-id] path: short
@@ -192,7 +192,7 @@ fn finding_line(f: &Brief) -> String {
 /// cut. The lengths are worked out first, so only the chosen line is built.
 fn warning_line(f: &Brief) -> String {
     let message = one_line(&f.message);
-    let short = f.short_message.as_deref().map(one_line);
+    let short = f.short_message.map(one_line);
     let path = one_line(&f.path);
     // What `one_line` borrows is printable ASCII: one byte per character.
     let chars = |s: &Cow<'_, str>| match s {
@@ -209,9 +209,9 @@ fn warning_line(f: &Brief) -> String {
         ("", short, rule + chars(short)),
     ];
     match candidates.iter().find(|c| c.2 <= WARNING_MAX_CHARS) {
-        Some((path, text, _)) => line(&f.rule, path, text),
+        Some((path, text, _)) => line(f.rule, path, text),
         None => {
-            let whole = line(&f.rule, "", short);
+            let whole = line(f.rule, "", short);
             let ascii = whole.is_ascii();
             cut(whole, WARNING_MAX_CHARS, ascii)
         }
@@ -425,13 +425,13 @@ mod tests {
         );
     }
 
-    fn brief(rule: &str, path: &str, message: &str, short: Option<&str>) -> Brief {
+    fn brief<'a>(rule: &'a str, path: &str, message: &str, short: Option<&'a str>) -> Brief<'a> {
         Brief {
-            rule: rule.into(),
-            category: "c".into(),
+            rule,
+            category: "c",
             severity: Severity::Warning,
             message: message.to_owned(),
-            short_message: short.map(Into::into),
+            short_message: short,
             path: path.to_owned(),
             offset: 0,
         }

@@ -521,13 +521,13 @@ fn record(
             decision,
             dry_run: request.dry_run,
         },
-        verdict.findings.iter().map(|f| &*f.rule),
+        verdict.findings.iter().map(|f| f.rule),
         started.elapsed(),
     );
     if !tracing::enabled!(Level::INFO) {
         return;
     }
-    let mut rules: Vec<&str> = verdict.findings.iter().map(|f| &*f.rule).collect();
+    let mut rules: Vec<&str> = verdict.findings.iter().map(|f| f.rule).collect();
     rules.sort_unstable();
     rules.dedup();
     let name = review::object_name(request);

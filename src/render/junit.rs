@@ -7,6 +7,7 @@
 //! name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
 //! actions show only the first failure of a test case, and some parsers reject a second.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::finding::{FileReport, Finding, InputError, ObjectRef};
@@ -76,29 +77,29 @@ impl Totals {
 
 impl<'a> Suite<'a> {
     fn new(report: &'a FileReport) -> Self {
-        let same =
-            |o: &ObjectRef, f: &Finding| o.document == f.object.document && o.item == f.object.item;
+        // Each object's findings, in report order (a stream can hold thousands of objects).
+        let mut by_object: BTreeMap<(usize, Option<usize>), Vec<&Finding>> = BTreeMap::new();
+        for f in &report.findings {
+            by_object
+                .entry((f.object.document, f.object.item))
+                .or_default()
+                .push(f);
+        }
         let mut cases = Vec::new();
         for object in &report.linted {
-            let before = cases.len();
-            for f in report.findings.iter().filter(|f| same(object, f)) {
-                cases.push(finding_case(&report.file, f));
-            }
-            if cases.len() == before {
-                cases.push(Case {
+            match by_object.remove(&(object.document, object.item)) {
+                Some(findings) => {
+                    cases.extend(findings.into_iter().map(|f| finding_case(&report.file, f)))
+                }
+                None => cases.push(Case {
                     name: object_name(object),
                     classname: classname(&report.file, object),
                     outcome: Outcome::Passed,
-                });
+                }),
             }
         }
-        // Findings on objects that were not linted as Jobs or CronJobs (the API rules' findings
-        // on a document whose kind they could not recognise).
-        for f in report
-            .findings
-            .iter()
-            .filter(|f| !report.linted.iter().any(|o| same(o, f)))
-        {
+        // Every finding belongs to a linted object; should one not, it still gets its test case.
+        for f in by_object.into_values().flatten() {
             cases.push(finding_case(&report.file, f));
         }
         for e in &report.input_errors {

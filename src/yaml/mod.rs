@@ -236,7 +236,12 @@ pub fn parse(source: &Source) -> Stream {
             if reached {
                 builder.stream.error = Some(ParseError {
                     message: format!(
-                        "control character U+{:04X} is not allowed in YAML",
+                        "{} U+{:04X} is not allowed in YAML",
+                        if c.is_control() {
+                            "control character"
+                        } else {
+                            "character"
+                        },
                         u32::from(c)
                     ),
                     offset: at,
@@ -744,6 +749,12 @@ mod tests {
             ("{\"a\": \"\u{9b}\"}", "{\"a\": \"".len(), 0x9b, 0),
             ("a: \u{7f}\n", "a: ".len(), 0x7f, 0),
         ];
+        let stream = parse(&Source::new("t.yaml", "a: \"\u{ffff}\"\n"));
+        let err = stream.error.expect("a noncharacter");
+        assert_eq!(
+            (err.message.as_str(), err.offset),
+            ("character U+FFFF is not allowed in YAML", 4)
+        );
         for (text, at, code, kept) in cases {
             let first_doc = if kept == 1 { "a: 1\n---\n".len() } else { 0 };
             let stream = parse(&Source::new("t.yaml", text));

@@ -32,6 +32,10 @@ pub fn render_file(
         }
         return Ok(());
     };
+    let shown = |f: &&Finding| f.suppressed.is_none();
+    if report.input_errors.is_empty() && !report.findings.iter().any(|f| shown(&f)) {
+        return Ok(());
+    }
     let name = printable(&source.name);
     let text = printable_source(&source.text);
     let file = SimpleFile::new(&*name, &*text);
@@ -47,7 +51,7 @@ pub fn render_file(
         };
         term::emit_to_write_style(w, &config, &file, &d).map_err(io::Error::other)?;
     }
-    for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+    for f in report.findings.iter().filter(shown) {
         term::emit_to_write_style(w, &config, &file, &diagnostic(f)).map_err(io::Error::other)?;
     }
     Ok(())
@@ -93,12 +97,16 @@ fn render_input_error_plain(w: &mut dyn WriteColor, e: &InputError) -> io::Resul
     )
 }
 
+/// A control character a terminal could act on: all but tab and line feed.
+fn unsafe_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n')
+}
+
 /// Text as a terminal can safely show it. Values from a manifest reach messages and paths (a
 /// double-quoted YAML string may hold `\e`), and an ESC could restyle or rewrite what the user
 /// sees: control characters but tab and line feed become their Unicode pictures (`␛`), C1
 /// controls U+FFFD.
 fn printable(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\t' | '\n');
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
@@ -119,24 +127,21 @@ fn printable(text: &str) -> Cow<'_, str> {
 /// terminal gets nothing to interpret. Tabs, line feeds and the carriage returns of CRLF
 /// endings stay.
 fn printable_source(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let control = |i: usize, b: u8| {
-        (b < 0x20 && b != b'\t' && b != b'\n' && !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')))
-            || b == 0x7f
-            // C1 controls: 0xC2 0x80-0x9F.
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-            || ((0x80..=0x9f).contains(&b) && i > 0 && bytes.get(i - 1) == Some(&0xc2))
+    let hidden = |i: usize, c: char| {
+        unsafe_char(c) && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
     };
-    if !bytes.iter().enumerate().any(|(i, &b)| control(i, b)) {
+    if !text.char_indices().any(|(i, c)| hidden(i, c)) {
         return Cow::Borrowed(text);
     }
-    let cleaned: Vec<u8> = bytes
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| if control(i, b) { b'?' } else { b })
-        .collect();
-    // Only whole characters were replaced, by ASCII: still UTF-8.
-    Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
+    let mut shown = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if hidden(i, c) {
+            shown.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
 }
 
 /// The closing line.

@@ -487,6 +487,40 @@ async fn all_rules_deny_through_the_catalogue_rule() {
     assert_warning_shape(&warnings);
 }
 
+/// A Job that follows every practice, as kube-apiserver sends it (defaults filled in, the
+/// generated name, selector and pod labels), draws nothing from the whole default catalogue:
+/// what the apiserver adds must never look like a user's mistake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_follows_every_practice_draws_no_warning() {
+    let server = start(Setup::new().config("# all rules\n")).await;
+    let request = fixture("job-create-best-practice");
+    let response = response_of(&request, &server.client().review(&request).await);
+    assert_eq!(response["allowed"], true, "{response}");
+    assert_eq!(response["warnings"], Value::Null, "{response}");
+    // The same object with the practices undone draws their warnings: the test can fail.
+    let mut careless = request.clone();
+    let object = &mut careless["request"]["object"];
+    object["metadata"]["annotations"] = serde_json::json!({});
+    object["spec"]["podReplacementPolicy"] = Value::from("TerminatingOrFailed");
+    object["spec"]["template"]["spec"]["containers"][0]["image"] =
+        Value::from("registry.example/migrate:latest");
+    let response = response_of(&careless, &server.client().review(&careless).await);
+    let rules: Vec<String> = warnings(&response)
+        .iter()
+        .filter_map(|w| Some(w.strip_prefix('[')?.split_once(']')?.0.to_owned()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "mutable-image-tag",
+            "replacement-overlap",
+            "retries-without-idempotency"
+        ],
+        "{response}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_are_judged_like_the_apiserver_expects() {
     let server = start(Setup::new()).await;

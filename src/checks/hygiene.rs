@@ -1,4 +1,5 @@
-//! Pod hygiene that bites Jobs: resource requests, and containers that never exit.
+//! Hygiene that bites Jobs: resource requests, containers that never exit, and selectors that
+//! take in other pods.
 
 use super::common::container_name;
 use crate::object::{Field, Target};
@@ -44,6 +45,27 @@ pub fn resources_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
         };
         out.push(Diagnostic::new(target, message));
     }
+}
+
+/// `manualSelector: true`: the selector is used as written, and nothing keeps it unique.
+pub fn manual_selector<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
+    let Some(job_spec) = ctx.object.job_spec() else {
+        return;
+    };
+    let Some(manual) = job_spec
+        .child_some("manualSelector")
+        .filter(|m| m.node.as_bool() == Some(true))
+    else {
+        return;
+    };
+    let mut diagnostic = Diagnostic::new(
+        manual.target(),
+        "manualSelector true uses the selector as written: nothing keeps it unique, and the Job adopts any pod without an owner whose labels match it",
+    );
+    if let Some(selector) = job_spec.child_some("selector") {
+        diagnostic = diagnostic.label(selector.target(), "this selector must match no other pods");
+    }
+    out.push(diagnostic);
 }
 
 /// A regular container, beside others, that never exits: a proxy or a log follower.
@@ -125,6 +147,30 @@ fn contains_words(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_selectors() {
+        let job = |spec: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n{spec}  template:\n    spec:\n      containers:\n        - name: c\n          image: app:1.0\n"
+            )
+        };
+        let manual = "  manualSelector: true\n  selector:\n    matchLabels:\n      app: j\n";
+        assert_eq!(
+            run(manual_selector, &job(manual), &[]),
+            [
+                "spec.manualSelector: manualSelector true uses the selector as written: nothing keeps it unique, and the Job adopts any pod without an owner whose labels match it"
+            ]
+        );
+        // False, unset, or not a boolean (a type error that the schema rules report).
+        for spec in [
+            "  manualSelector: false\n",
+            "",
+            "  manualSelector: \"true\"\n",
+        ] {
+            assert!(run(manual_selector, &job(spec), &[]).is_empty(), "{spec}");
+        }
+    }
 
     #[test]
     fn repositories() {

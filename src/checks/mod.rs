@@ -83,6 +83,7 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
         "sidecar-blocks-completion",
         hygiene::sidecar_blocks_completion,
     ),
+    ("manual-selector", hygiene::manual_selector),
     ("api-object-name", api::api_object_name),
     ("api-labels-annotations", api::api_labels_annotations),
     ("api-selector", api::api_selector),

@@ -23,7 +23,9 @@
 //! JOBLINT_BENCH_CONNECTIONS, default 4; JOBLINT_BENCH_ROUNDS, default 3;
 //! JOBLINT_BENCH_FLOOR=dynamic for a floor that decodes objects as kube's `DynamicObject`;
 //! JOBLINT_BENCH_FLOOR=review for the floor plus joblint's review and nothing else of `joblint
-//! serve`, a probe that tells the review's cost under load from the server's).
+//! serve`, a probe that tells the review's cost under load from the server's;
+//! JOBLINT_BENCH_SERVE_LOG=warn to run `joblint serve` without its decision logs, which it
+//! otherwise writes as deployed: info level, JSON, into a pipe).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -112,6 +114,8 @@ fn free_port() -> SocketAddr {
 struct ServerProcess {
     name: &'static str,
     child: Child,
+    /// The process that reads the server's logs, if they are kept.
+    drain: Option<Child>,
     addr: SocketAddr,
 }
 
@@ -119,13 +123,22 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The drain ends when the server's end of the pipe closes.
+        if let Some(drain) = &mut self.drain {
+            let _ = drain.wait();
+        }
     }
 }
 
+/// `joblint serve` as the chart deploys it: the default log level (info: one line per
+/// decision) in JSON, written to a pipe that another process drains, as a container runtime
+/// does. `JOBLINT_BENCH_SERVE_LOG=warn` turns the decision logs off (what the benchmark did
+/// before session 9), to tell their cost.
 fn start_joblint(pki: &Pki) -> ServerProcess {
     let addr = free_port();
     let metrics = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_joblint"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_joblint"));
+    command
         .arg("serve")
         .arg("--tls-cert")
         .arg(pki.dir.path().join("tls.crt"))
@@ -136,16 +149,27 @@ fn start_joblint(pki: &Pki) -> ServerProcess {
             &addr.to_string(),
             "--metrics-addr",
             &metrics.to_string(),
+            "--log-format",
+            "json",
         ])
-        .env("RUST_LOG", "warn")
+        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Ok(level) = std::env::var("JOBLINT_BENCH_SERVE_LOG") {
+        command.env("RUST_LOG", level);
+    }
+    let mut child = command.spawn().unwrap();
+    let log = child.stderr.take().unwrap();
+    let drain = Command::new("cat")
+        .stdin(Stdio::from(log))
+        .stdout(Stdio::null())
         .spawn()
         .unwrap();
     ServerProcess {
         name: "joblint serve",
         child,
+        drain: Some(drain),
         addr,
     }
 }
@@ -168,6 +192,7 @@ fn start_floor(pki: &Pki) -> ServerProcess {
             Floor::ReviewOnly => "floor + joblint's review only (probe)",
         },
         child,
+        drain: None,
         addr,
     }
 }

@@ -3,6 +3,7 @@
 
 mod generate;
 mod lint;
+mod log_writer;
 mod serve;
 
 use std::path::PathBuf;

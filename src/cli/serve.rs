@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 use joblint::webhook::server::{ServeOptions, Server};
 
-use super::Outcome;
+use super::{Outcome, log_writer};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -48,7 +48,8 @@ pub enum LogFormat {
 }
 
 pub fn run(args: ServeArgs) -> Result<Outcome> {
-    init_logging(args.log_format);
+    // Dropped when `run` returns: writes out the log lines still queued.
+    let _log_writer = init_logging(args.log_format);
     let mut opts = ServeOptions::new(args.tls_cert, args.tls_key);
     opts.addr = args.addr;
     opts.metrics_addr = args.metrics_addr;
@@ -72,15 +73,18 @@ pub fn run(args: ServeArgs) -> Result<Outcome> {
     })
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs to stderr, a batch at a time, from a thread of its own (see [`log_writer`]).
+fn init_logging(format: LogFormat) -> log_writer::FlushOnDrop {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = log_writer::batched_stderr();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.with_ansi(false).init(),
     }
+    guard
 }
 
 /// Completes on SIGTERM (the kubelet) or SIGINT (Ctrl-C).

@@ -366,6 +366,58 @@ fn control_characters_are_errors_and_never_reach_the_terminal() {
     }
 }
 
+/// A Job copied from a cluster (`kubectl get job -o yaml`) carries its generated selector and
+/// labels, which kube-apiserver rejects on create: the findings say where they came from.
+#[test]
+fn a_job_copied_from_a_cluster_is_told_apart() {
+    let uid = "3f1d7d1e-8e0b-4a43-9a38-2b8f1a7c9e10";
+    let manifest = |selector_uid: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: db-migrate\n  uid: {uid}\nspec:\n  selector:\n    matchLabels:\n      batch.kubernetes.io/controller-uid: {selector_uid}\n  template:\n    metadata:\n      labels:\n        batch.kubernetes.io/controller-uid: {selector_uid}\n        batch.kubernetes.io/job-name: db-migrate\n        controller-uid: {selector_uid}\n        job-name: db-migrate\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: registry.example/migrate:1.0\n"
+        )
+    };
+    let helps = |text: &str| -> Vec<(String, String)> {
+        let run = joblint(
+            &["lint", "--format", "json", "--only", "api-selector", "-"],
+            Some(text),
+        );
+        json(&run)["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap_or_default().to_owned();
+                (path, f["help"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect()
+    };
+    let copied = helps(&manifest(uid));
+    let paths: Vec<&str> = copied.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.selector",
+            "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]",
+            "spec.template.metadata.labels[controller-uid]"
+        ]
+    );
+    assert!(
+        copied
+            .iter()
+            .all(|(_, help)| help.contains("copied from a cluster")),
+        "{copied:?}"
+    );
+    // The same selector and labels written by hand (another uid) get the general advice.
+    let written = helps(&manifest("7e57"));
+    assert_eq!(written.len(), 3, "{written:?}");
+    assert!(
+        written
+            .iter()
+            .all(|(_, help)| !help.contains("copied from a cluster")),
+        "{written:?}"
+    );
+}
+
 #[test]
 fn suppressions_are_counted_not_dropped() {
     let run = joblint(

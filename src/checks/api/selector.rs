@@ -16,6 +16,8 @@ const UID: &str = "\u{0}<uid>";
 const UID_LABELS: [&str; 2] = ["controller-uid", "batch.kubernetes.io/controller-uid"];
 const NAME_LABELS: [&str; 2] = ["job-name", "batch.kubernetes.io/job-name"];
 const SELECTOR_UID_KEY: &str = "batch.kubernetes.io/controller-uid";
+/// The help for a Job whose generated selector and labels hold its own `metadata.uid`.
+const EXPORTED: &str = "this Job was copied from a cluster (`kubectl get -o yaml`): its generated selector and labels hold the old Job's uid, and a new Job gets a new one; remove `spec.selector` and the `controller-uid`, `batch.kubernetes.io/controller-uid`, `job-name` and `batch.kubernetes.io/job-name` pod labels";
 
 /// J7-J10 (Job), C10, C11 (CronJob).
 pub fn api_selector<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
@@ -48,6 +50,12 @@ fn cronjob_selector<'a>(view: &JobSpecView<'a>, out: &mut Vec<Diagnostic<'a>>) {
 fn job_selector<'a>(object: &Object<'a>, view: &JobSpecView<'a>, out: &mut Vec<Diagnostic<'a>>) {
     let root = object.root_field();
     let name = object.name.filter(|n| !n.is_empty());
+    // A Job read back from a cluster carries the uid its generated selector and labels hold.
+    let own_uid = root
+        .node
+        .get_path(&["metadata", "uid"])
+        .and_then(|u| u.as_str())
+        .filter(|u| !u.is_empty());
     let template_meta = object.pod_template().and_then(|t| t.child_some("metadata"));
     let labels_field = template_meta.as_ref().and_then(|m| m.child_some("labels"));
     let user_labels: BTreeMap<String, (String, Field<'_>)> = labels_field
@@ -119,7 +127,11 @@ fn job_selector<'a>(object: &Object<'a>, view: &JobSpecView<'a>, out: &mut Vec<D
                 .field(arena, "metadata")
                 .field(arena, "labels")
                 .key(arena, arena.alloc_str(key));
-            out.push(Diagnostic::new(target, invalid(&quote(value), &detail)));
+            let diagnostic = Diagnostic::new(target, invalid(&quote(value), &detail));
+            out.push(match own_uid == Some(value.as_str()) {
+                true => diagnostic.help(EXPORTED),
+                false => diagnostic,
+            });
         }
         let generated = user_selector.map(|mut s| {
             if !s.terms.iter().any(|t| t.is_match_label(SELECTOR_UID_KEY)) {
@@ -138,12 +150,20 @@ fn job_selector<'a>(object: &Object<'a>, view: &JobSpecView<'a>, out: &mut Vec<D
                 expected.insert(key.to_owned(), name.unwrap_or(UID).to_owned());
             }
             if !sel.matches(&expected) {
+                let exported = own_uid.is_some_and(|uid| {
+                    sel.terms
+                        .iter()
+                        .any(|t| matches!(t, Term::Eq(k, v) if k == SELECTOR_UID_KEY && v == uid))
+                });
                 out.push(
                     Diagnostic::new(
                         field.target(),
                         invalid(&field.node.to_json().to_string(), "`selector` not auto-generated"),
                     )
-                    .help("remove `spec.selector` (the Job controller generates it), or set `manualSelector: true`"),
+                    .help(match exported {
+                        true => EXPORTED,
+                        false => "remove `spec.selector` (the Job controller generates it), or set `manualSelector: true`",
+                    }),
                 );
             }
         }

@@ -2,6 +2,7 @@
 //! library. Arguments are validated without I/O first, then turned into runtime objects.
 
 mod generate;
+mod json_lines;
 mod lint;
 mod log_writer;
 mod serve;

@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 use joblint::webhook::server::{ServeOptions, Server};
 
-use super::{Outcome, log_writer};
+use super::{Outcome, json_lines, log_writer};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -81,7 +81,7 @@ fn init_logging(format: LogFormat) -> log_writer::FlushOnDrop {
         .with_env_filter(filter)
         .with_writer(writer);
     match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Json => builder.event_format(json_lines::JsonLines).init(),
         LogFormat::Text => builder.with_ansi(false).init(),
     }
     guard

@@ -487,16 +487,19 @@ async fn all_rules_deny_through_the_catalogue_rule() {
     assert_warning_shape(&warnings);
 }
 
-/// A Job that follows every practice, as kube-apiserver sends it (defaults filled in, the
-/// generated name, selector and pod labels), draws nothing from the whole default catalogue:
-/// what the apiserver adds must never look like a user's mistake.
+/// A Job and a CronJob that follow every practice, as kube-apiserver sends them (defaults filled
+/// in; for the Job the generated name, selector and pod labels), draw nothing from the whole
+/// default catalogue: what the apiserver adds must never look like a user's mistake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_follows_every_practice_draws_no_warning() {
     let server = start(Setup::new().config("# all rules\n")).await;
+    for name in ["job-create-best-practice", "cronjob-create-best-practice"] {
+        let request = fixture(name);
+        let response = response_of(&request, &server.client().review(&request).await);
+        assert_eq!(response["allowed"], true, "{name}: {response}");
+        assert_eq!(response["warnings"], Value::Null, "{name}: {response}");
+    }
     let request = fixture("job-create-best-practice");
-    let response = response_of(&request, &server.client().review(&request).await);
-    assert_eq!(response["allowed"], true, "{response}");
-    assert_eq!(response["warnings"], Value::Null, "{response}");
     // The same object with the practices undone draws their warnings: the test can fail.
     let mut careless = request.clone();
     let object = &mut careless["request"]["object"];

@@ -10,8 +10,8 @@
 use std::fmt::Write;
 
 use crate::finding::Severity;
-use crate::render::RunReport;
 use crate::render::ci::RunContext;
+use crate::render::{RunReport, printable};
 use crate::rule::Catalog;
 
 fn command(s: Severity) -> &'static str {
@@ -61,9 +61,11 @@ pub fn render(report: &RunReport, _catalog: &Catalog, ctx: &RunContext) -> Strin
     out
 }
 
-/// A command's message.
+/// A command's message. The runner's log viewer interprets ANSI escapes, so the other control
+/// characters (a manifest's values reach messages) are shown as pictures, as in human output.
 pub fn data(text: &str) -> String {
-    text.replace('%', "%25")
+    printable(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -79,7 +81,9 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(data("50%\r\nx: y, z"), "50%25%0D%0Ax: y, z");
+        assert_eq!(data("50%\nx: y, z"), "50%25%0Ax: y, z");
         assert_eq!(property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        // Control characters reach the log as pictures, never raw (a carriage return too).
+        assert_eq!(data("`\u{1b}[2J` \r\t."), "`\u{241b}[2J` \u{240d}\t.");
     }
 }

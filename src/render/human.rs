@@ -8,6 +8,7 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, Config, termcolor::WriteColor};
 
 use crate::finding::{FileReport, Finding, InputError, Severity, Summary};
+use crate::render::{printable, unsafe_char};
 use crate::source::Source;
 
 fn severity(s: Severity) -> CsSeverity {
@@ -94,31 +95,6 @@ fn render_input_error_plain(w: &mut dyn WriteColor, e: &InputError) -> io::Resul
         e.line,
         e.column,
         printable(&e.message)
-    )
-}
-
-/// A control character a terminal could act on: all but tab and line feed.
-fn unsafe_char(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n')
-}
-
-/// Text as a terminal can safely show it. Values from a manifest reach messages and paths (a
-/// double-quoted YAML string may hold `\e`), and an ESC could restyle or rewrite what the user
-/// sees: control characters but tab and line feed become their Unicode pictures (`␛`), C1
-/// controls U+FFFD.
-fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| match u32::from(c) {
-                _ if !unsafe_char(c) => c,
-                n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
-                0x7f => '\u{2421}',
-                _ => '\u{fffd}',
-            })
-            .collect(),
     )
 }
 

@@ -200,8 +200,21 @@ pub fn schema(catalog: &Catalog) -> Value {
             rule.meta.id.to_string(),
             rule_setting_schema(
                 Some(&rule.meta.summary),
-                json!({"type": "object", "additionalProperties": false, "properties": params}),
+                Some(
+                    json!({"type": "object", "additionalProperties": false, "properties": params}),
+                ),
             ),
+        );
+    }
+    let categories: std::collections::BTreeSet<&str> =
+        catalog.rules().iter().map(|r| &*r.meta.category).collect();
+    for category in categories {
+        // No `params`: parameters belong to rules.
+        let description =
+            format!("Every rule of category `{category}` (a rule's own setting wins).");
+        rule_props.insert(
+            category.to_owned(),
+            rule_setting_schema(Some(&description), None),
         );
     }
     json!({
@@ -214,10 +227,10 @@ pub fn schema(catalog: &Catalog) -> Value {
             "kube-version": {"enum": KubeVersion::ALL, "description": "Kubernetes version whose API server is modelled (default 1.35)."},
             "exclude": {"type": "array", "items": {"type": "string"}, "description": "Glob patterns of paths not to lint."},
             "rule-dirs": {"type": "array", "items": {"type": "string"}, "description": "Directories of custom rule files, relative to this file."},
-            "only": {"type": "array", "items": {"type": "string"}, "description": "Run only these rules (like --only)."},
+            "only": {"type": "array", "items": {"type": "string"}, "description": "Run only these rules or categories (like --only)."},
             "rules": {
                 "type": "object",
-                "description": "Per-rule settings: off, a severity, or {enabled, severity, params}.",
+                "description": "Per-rule or per-category settings: off, a severity, or {enabled, severity, params}.",
                 "properties": rule_props,
                 "additionalProperties": {"$ref": "#/$defs/rule-setting"}
             },
@@ -238,28 +251,28 @@ pub fn schema(catalog: &Catalog) -> Value {
             "severity": {"enum": ["error", "warning", "info"]},
             "level": {
                 "enum": ["off", "error", "warning", "info", true, false],
-                "description": "off (or false) disables the rule, true enables it, a severity changes it"
+                "description": "off (or false) disables the rule, true enables it, a severity enables it with that severity"
             },
-            "rule-setting": rule_setting_schema(None, json!({"type": "object"}))
+            "rule-setting": rule_setting_schema(None, Some(json!({"type": "object"})))
         }
     })
 }
 
-/// A rule's setting: a level, or a mapping. if/then/else rather than oneOf, so that a mistake
-/// inside the mapping is reported at its own line instead of at the rule id.
-fn rule_setting_schema(description: Option<&str>, params: Value) -> Value {
+/// A rule's (or a category's, without `params`) setting: a level, or a mapping. if/then/else
+/// rather than oneOf, so that a mistake inside the mapping is reported at its own line instead
+/// of at the rule id.
+fn rule_setting_schema(description: Option<&str>, params: Option<Value>) -> Value {
+    let mut properties = json!({
+        "enabled": {"type": "boolean"},
+        "severity": {"$ref": "#/$defs/severity"}
+    });
+    if let (Some(params), Some(props)) = (params, properties.as_object_mut()) {
+        props.insert("params".into(), params);
+    }
     let mut schema = json!({
         "if": {"type": ["string", "boolean"]},
         "then": {"$ref": "#/$defs/level"},
-        "else": {
-            "type": "object",
-            "additionalProperties": false,
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "severity": {"$ref": "#/$defs/severity"},
-                "params": params
-            }
-        }
+        "else": {"type": "object", "additionalProperties": false, "properties": properties}
     });
     if let (Some(d), Some(obj)) = (description, schema.as_object_mut()) {
         obj.insert("description".into(), Value::from(d));
@@ -413,42 +426,64 @@ impl Settings {
                 },
             );
         }
-        for (id, setting) in &config.rules {
-            let at = |msg: String| match config.rule_positions.get(id) {
+        // A category's setting applies to each of its rules; a rule's own setting, applied after,
+        // wins over its category's (`api: off` with `api-selector: error` keeps api-selector).
+        let (by_category, by_rule): (Vec<_>, Vec<_>) = config
+            .rules
+            .iter()
+            .partition(|(name, _)| catalog.get(name).is_none());
+        for (name, setting) in by_category.into_iter().chain(by_rule) {
+            let at = |msg: String| match config.rule_positions.get(name) {
                 Some(pos) => format!("{pos}: {msg}"),
                 None => msg,
             };
-            let state = rules
-                .get_mut(id)
-                .ok_or_else(|| at(unknown_rule(catalog, id)))?;
-            match setting {
-                RuleSetting::Toggle(enabled) => state.enabled = *enabled,
-                RuleSetting::Level(Level::Off) => state.enabled = false,
-                RuleSetting::Level(Level::Error) => state.severity = Severity::Error,
-                RuleSetting::Level(Level::Warning) => state.severity = Severity::Warning,
-                RuleSetting::Level(Level::Info) => state.severity = Severity::Info,
-                RuleSetting::Full(opts) => {
-                    if let Some(enabled) = opts.enabled {
-                        state.enabled = enabled;
-                    }
-                    if let Some(severity) = opts.severity {
-                        state.severity = severity;
-                    }
-                    for (name, value) in &opts.params {
-                        if !state.params.contains_key(name) {
-                            return Err(at(format!("rule `{id}` has no parameter `{name}`")));
+            // The config's schema allows no `params` under a category.
+            for id in select(catalog, name).map_err(at)? {
+                let Some(state) = rules.get_mut(id) else {
+                    continue;
+                };
+                // A severity turns the rule on as well (its category may have turned it off).
+                let mut set_severity = |severity: Severity| {
+                    state.severity = severity;
+                    state.enabled = true;
+                };
+                match setting {
+                    RuleSetting::Toggle(enabled) => state.enabled = *enabled,
+                    RuleSetting::Level(Level::Off) => state.enabled = false,
+                    RuleSetting::Level(Level::Error) => set_severity(Severity::Error),
+                    RuleSetting::Level(Level::Warning) => set_severity(Severity::Warning),
+                    RuleSetting::Level(Level::Info) => set_severity(Severity::Info),
+                    RuleSetting::Full(opts) => {
+                        if let Some(severity) = opts.severity {
+                            set_severity(severity);
                         }
-                        state.params.insert(name.clone(), value.clone());
+                        if let Some(enabled) = opts.enabled {
+                            state.enabled = enabled;
+                        }
+                        for (param, value) in &opts.params {
+                            if !state.params.contains_key(param) {
+                                return Err(at(format!("rule `{id}` has no parameter `{param}`")));
+                            }
+                            state.params.insert(param.clone(), value.clone());
+                        }
                     }
                 }
             }
         }
-        for (ids, enabled) in [(enable, true), (disable, false)] {
-            for id in ids {
-                rules
-                    .get_mut(id)
-                    .ok_or_else(|| unknown_rule(catalog, id))?
-                    .enabled = enabled;
+        // Categories first, then rules, so that `--disable api --enable api-selector` keeps
+        // api-selector on.
+        for rule_names in [false, true] {
+            for (names, enabled) in [(enable, true), (disable, false)] {
+                for name in names
+                    .iter()
+                    .filter(|n| catalog.get(n).is_some() == rule_names)
+                {
+                    for id in select(catalog, name)? {
+                        if let Some(state) = rules.get_mut(id) {
+                            state.enabled = enabled;
+                        }
+                    }
+                }
             }
         }
         let mut settings = Settings {
@@ -466,15 +501,34 @@ impl Settings {
 }
 
 impl Settings {
-    /// Turns off every rule not in `ids` (`--only`).
-    pub fn restrict_to(&mut self, catalog: &Catalog, ids: &[String]) -> Result<(), String> {
-        if let Some(unknown) = ids.iter().find(|id| !self.rules.contains_key(*id)) {
-            return Err(unknown_rule(catalog, unknown));
+    /// Turns off every rule not named in `names`, by id or category (`--only`).
+    pub fn restrict_to(&mut self, catalog: &Catalog, names: &[String]) -> Result<(), String> {
+        let mut kept = Vec::new();
+        for name in names {
+            kept.extend(select(catalog, name)?);
         }
         for (id, state) in &mut self.rules {
-            state.enabled = ids.contains(id);
+            state.enabled = kept.contains(&id.as_str());
         }
         Ok(())
+    }
+}
+
+/// The rules a name selects: the rule of that id, or every rule of that category
+/// (`api`, `ttl`, ...).
+fn select<'c>(catalog: &'c Catalog, name: &str) -> Result<Vec<&'c str>, String> {
+    if let Some(rule) = catalog.get(name) {
+        return Ok(vec![&*rule.meta.id]);
+    }
+    let ids: Vec<&str> = catalog
+        .rules()
+        .iter()
+        .filter(|r| &*r.meta.category == name)
+        .map(|r| &*r.meta.id)
+        .collect();
+    match ids.is_empty() {
+        true => Err(unknown_rule(catalog, name)),
+        false => Ok(ids),
     }
 }
 
@@ -482,7 +536,7 @@ fn unknown_rule(catalog: &Catalog, id: &str) -> String {
     let suggestion = catalog
         .rules()
         .iter()
-        .map(|r| &*r.meta.id)
+        .flat_map(|r| [&*r.meta.id, &*r.meta.category])
         .min_by_key(|cand| strsim::levenshtein(cand, id))
         .filter(|cand| strsim::levenshtein(cand, id) <= 3);
     match suggestion {

@@ -408,13 +408,98 @@ fn a_job_copied_from_a_cluster_is_told_apart() {
         "{copied:?}"
     );
     // The same selector and labels written by hand (another uid) get the general advice.
-    let written = helps(&manifest("7e57"));
+    let written = helps(&manifest("0c0ffee0-0000-4000-8000-000000000000"));
     assert_eq!(written.len(), 3, "{written:?}");
     assert!(
         written
             .iter()
             .all(|(_, help)| !help.contains("copied from a cluster")),
         "{written:?}"
+    );
+}
+
+/// `--enable`, `--disable`, `--only` and the config's `rules:` take a category (`api`, `ttl`, ...)
+/// for all its rules; a rule's own setting wins over its category's.
+#[test]
+fn rules_are_chosen_by_category_too() {
+    // A Job read back from a cluster: the api family judges it as a create would.
+    let live = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  uid: 3f1d7d1e-8e0b-4a43-9a38-2b8f1a7c9e10\nspec:\n  selector:\n    matchLabels:\n      batch.kubernetes.io/controller-uid: \"3f1d7d1e-8e0b-4a43-9a38-2b8f1a7c9e10\"\n  template:\n    metadata:\n      labels:\n        batch.kubernetes.io/controller-uid: \"3f1d7d1e-8e0b-4a43-9a38-2b8f1a7c9e10\"\n        batch.kubernetes.io/job-name: j\n        controller-uid: \"3f1d7d1e-8e0b-4a43-9a38-2b8f1a7c9e10\"\n        job-name: j\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: c\n          image: app:1.0\n";
+    let rules = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["lint", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push("-");
+        let run = joblint(&all, Some(live));
+        let mut rules: Vec<String> = json(&run)["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}{}", run.stdout, run.stderr))
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    let everything = rules(&[]);
+    assert!(
+        everything.contains(&"api-selector".to_owned()),
+        "{everything:?}"
+    );
+    assert!(
+        everything.contains(&"ttl-missing".to_owned()),
+        "{everything:?}"
+    );
+
+    let audit = rules(&["--disable", "api"]);
+    assert!(!audit.iter().any(|r| r.starts_with("api-")), "{audit:?}");
+    assert!(audit.contains(&"ttl-missing".to_owned()), "{audit:?}");
+    let one_back = rules(&["--disable", "api", "--enable", "api-selector"]);
+    assert!(
+        one_back.contains(&"api-selector".to_owned()),
+        "{one_back:?}"
+    );
+    assert_eq!(rules(&["--only", "ttl"]), ["ttl-missing"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("joblint.yaml");
+    std::fs::write(
+        &config,
+        "rules:\n  api: off\n  api-selector: info\n  ttl: off\n",
+    )
+    .unwrap();
+    let configured = rules(&["--config", config.to_str().unwrap()]);
+    assert!(
+        configured.contains(&"api-selector".to_owned()),
+        "{configured:?}"
+    );
+    assert!(
+        !configured
+            .iter()
+            .any(|r| r.starts_with("ttl-") || (r.starts_with("api-") && r != "api-selector")),
+        "{configured:?}"
+    );
+
+    // A category takes no parameters; a misspelt one is an unknown name, with a suggestion.
+    std::fs::write(
+        &config,
+        "rules:\n  ttl:\n    params:\n      minimum-seconds: 60\n",
+    )
+    .unwrap();
+    let run = joblint(
+        &["lint", "--config", config.to_str().unwrap(), "-"],
+        Some(live),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(":3:5: /rules/ttl: unknown key params"),
+        "{}",
+        run.stderr
+    );
+    let run = joblint(&["lint", "--disable", "apii", "-"], Some(live));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(did you mean `api`?)"),
+        "{}",
+        run.stderr
     );
 }
 

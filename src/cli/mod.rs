@@ -83,13 +83,16 @@ pub struct EngineArgs {
     /// A directory of custom rule files (repeatable).
     #[arg(long = "rules-dir", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
-    /// Enable a rule (repeatable, or comma-separated).
+    /// Enable a rule, or every rule of a category such as `api` (repeatable, or
+    /// comma-separated).
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub enable: Vec<String>,
-    /// Disable a rule (repeatable, or comma-separated).
+    /// Disable a rule, or every rule of a category such as `api` (repeatable, or
+    /// comma-separated); a rule named in `--enable` stays on when its category is disabled.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub disable: Vec<String>,
-    /// Run only these rules (repeatable, or comma-separated); everything else is off.
+    /// Run only these rules or categories (repeatable, or comma-separated); everything else is
+    /// off.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub only: Vec<String>,
     /// Kubernetes version whose API server is modelled.

@@ -73,6 +73,10 @@ fn batched(mut out: impl Write + Send + 'static) -> (BatchedStderr, FlushOnDrop)
         .name("log-writer".to_owned())
         .spawn(move || write_batches(&writer, &mut out))
         .ok();
+    if thread.is_none() {
+        // No writer thread: each line goes straight to stderr, as after shutdown.
+        shared.lock().closed = true;
+    }
     (
         BatchedStderr {
             shared: Arc::clone(&shared),

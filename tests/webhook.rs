@@ -500,10 +500,14 @@ async fn a_job_that_follows_every_practice_draws_no_warning() {
         assert_eq!(response["warnings"], Value::Null, "{name}: {response}");
     }
     let request = fixture("job-create-best-practice");
-    // The same object with the practices undone draws their warnings: the test can fail.
+    // The same object with the practices undone draws their warnings (the test can fail), the
+    // warnings before the infos.
     let mut careless = request.clone();
     let object = &mut careless["request"]["object"];
     object["metadata"]["annotations"] = serde_json::json!({});
+    if let Some(metadata) = object["metadata"].as_object_mut() {
+        metadata.remove("generateName");
+    }
     object["spec"]["podReplacementPolicy"] = Value::from("TerminatingOrFailed");
     object["spec"]["template"]["spec"]["containers"][0]["image"] =
         Value::from("registry.example/migrate:latest");
@@ -517,6 +521,7 @@ async fn a_job_that_follows_every_practice_draws_no_warning() {
         [
             "mutable-image-tag",
             "replacement-overlap",
+            "immutable-template-reapply",
             "retries-without-idempotency"
         ],
         "{response}"

@@ -123,6 +123,9 @@ pub enum WebhookMode {
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct WebhookConfig {
     pub mode: WebhookMode,
+    /// The lowest severity sent back as an AdmissionResponse warning; findings below it are still
+    /// counted in the metrics and named in the decision's log line.
+    pub warn_on: Severity,
     /// Namespaces whose objects are allowed without linting.
     pub exempt_namespaces: Vec<String>,
     /// Jobs whose ownerReferences name a CronJob are allowed (their CronJob was checked).
@@ -139,6 +142,7 @@ impl Default for WebhookConfig {
     fn default() -> Self {
         WebhookConfig {
             mode: WebhookMode::Enforce,
+            warn_on: Severity::Info,
             exempt_namespaces: Vec::new(),
             allow_cronjob_owned_jobs: true,
             allow_annotation_opt_out: true,
@@ -239,6 +243,7 @@ pub fn schema(catalog: &Catalog) -> Value {
                 "additionalProperties": false,
                 "properties": {
                     "mode": {"enum": ["enforce", "warn"], "description": "enforce: errors deny; warn: never deny."},
+                    "warn-on": {"$ref": "#/$defs/severity", "description": "Lowest severity sent back to kubectl as a warning (default info)."},
                     "exempt-namespaces": {"type": "array", "items": {"type": "string"}},
                     "allow-cronjob-owned-jobs": {"type": "boolean"},
                     "allow-annotation-opt-out": {"type": "boolean"},

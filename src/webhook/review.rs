@@ -7,9 +7,10 @@
 //! - In enforce mode, error findings deny with 422/Invalid and one `[rule-id] path: message` line
 //!   each. On UPDATE only errors the update introduces deny: a finding whose (rule, path) the old
 //!   object already had comes back as a warning instead.
-//! - Every other finding is an AdmissionResponse warning, the most severe first: single-line, no
-//!   control characters, at most 120 characters (the rule's short message stands in for a
-//!   message too long for that), all of them within the apiserver's 4096-character budget.
+//! - Every other finding at or above `warn-on` (default: all) is an AdmissionResponse warning,
+//!   the most severe first: single-line, no control characters, at most 120 characters (the
+//!   rule's short message stands in for a message too long for that), all of them within the
+//!   apiserver's 4096-character budget.
 //! - dryRun is judged like any other request.
 
 use std::borrow::Cow;
@@ -149,6 +150,7 @@ pub fn review<'l>(
     };
     let (denying, mut warning): (Vec<&Brief>, Vec<&Brief>) =
         findings.iter().partition(|f| denies(f));
+    warning.retain(|f| f.severity >= config.warn_on);
     // Errors that do not deny first, then warnings, then infos: kubectl shows them in this
     // order, and if the 4096-character budget runs out, advice is what is left out.
     warning.sort_by_key(|f| std::cmp::Reverse(f.severity));

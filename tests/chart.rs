@@ -170,6 +170,7 @@ fn non_default_values() -> Vec<String> {
         "webhook.namespaceSelector.excludeNamespaces={ci,kube-system}",
         "webhook.namespaceSelector.optOutLabel.value=",
         "config.webhook.mode=warn",
+        "config.webhook.warnOn=warning",
         "config.webhook.allowCronJobOwnedJobs=false",
         "config.rules.ttl-missing=off",
         "config.rules.backoff-limit-too-high.severity=error",
@@ -734,6 +735,7 @@ fn defaults_are_what_the_issue_asks_for() {
 
     let config = server_config(&r);
     assert_eq!(str_at(&config, &["webhook", "mode"]), Some("enforce"));
+    assert_eq!(str_at(&config, &["webhook", "warn-on"]), Some("info"));
     assert_eq!(
         at(&config, &["webhook", "allow-cronjob-owned-jobs"]),
         Some(&Value::Bool(true))
@@ -935,6 +937,7 @@ fn non_default_values_reach_the_objects() {
 
     let config = server_config(&r);
     assert_eq!(str_at(&config, &["webhook", "mode"]), Some("warn"));
+    assert_eq!(str_at(&config, &["webhook", "warn-on"]), Some("warning"));
     assert_eq!(
         at(&config, &["webhook", "allow-cronjob-owned-jobs"]),
         Some(&Value::Bool(false))
@@ -1040,6 +1043,7 @@ fn bad_values_are_refused() {
         ("replicaCount=two", "replicaCount"),
         ("certificates.mode=vault", "certificates.mode"),
         ("config.webhook.mode=audit", "config.webhook.mode"),
+        ("config.webhook.warnOn=loud", "config.webhook.warnOn"),
         ("webhook.timeoutSeconds=31", "webhook.timeoutSeconds"),
         ("webhook.resources={pods}", "webhook.resources"),
         ("webhook.operations={DELETE}", "webhook.operations"),
@@ -1100,6 +1104,34 @@ fn rendered_objects_are_valid_kubernetes() {
             output.status.success(),
             "{scenario}: objects do not validate against Kubernetes {KUBE_SCHEMA_VERSION}:\n{}{}",
             String::from_utf8_lossy(&output.stdout),
+            stderr_of(&output)
+        );
+    }
+}
+
+/// The joblint.yaml each scenario renders is a config joblint accepts (its schema and rule names),
+/// so that no chart value can give the server a config it refuses at start.
+#[test]
+fn the_rendered_config_is_one_joblint_accepts() {
+    let Some(helm) = helm() else { return };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chart-joblint-config");
+    fs::create_dir_all(&dir).expect("temp dir");
+    for (index, (scenario, values)) in scenarios().into_iter().enumerate() {
+        let r = helm.template(&as_strs(&values));
+        let file = dir.join(format!("joblint-{index}.yaml"));
+        let text = serde_yaml::to_string(&server_config(&r)).expect("config as YAML");
+        fs::write(&file, text).expect("write the rendered config");
+        let output = Command::new(env!("CARGO_BIN_EXE_joblint"))
+            .args(["lint", "--config"])
+            .arg(&file)
+            .arg("-")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run joblint");
+        assert!(
+            output.status.success(),
+            "{scenario}: joblint refuses the rendered config {}:\n{}",
+            file.display(),
             stderr_of(&output)
         );
     }

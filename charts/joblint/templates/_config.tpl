@@ -11,6 +11,7 @@ rules: {}
 {{- end }}
 webhook:
   mode: {{ $w.mode }}
+  warn-on: {{ $w.warnOn }}
   exempt-namespaces: {{ $w.exemptNamespaces | toJson }}
   allow-cronjob-owned-jobs: {{ $w.allowCronJobOwnedJobs }}
   allow-annotation-opt-out: {{ $w.allowAnnotationOptOut }}

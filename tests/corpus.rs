@@ -248,9 +248,12 @@ fn webhook_warnings_on_the_corpus_are_whole_lines() {
             let verdict = review::review(&request, &policy.linter, &policy.webhook);
             let lines = verdict.response.warnings.unwrap_or_default();
             assert!(verdict.response.allowed, "{}", path.display());
-            // One line per finding, in their order (none merged as duplicates).
+            // One line per finding (none merged as duplicates), the most severe first, in the
+            // engine's order within a severity.
             assert_eq!(lines.len(), verdict.findings.len(), "{}", path.display());
-            for (line, finding) in lines.iter().zip(&verdict.findings) {
+            let mut findings: Vec<_> = verdict.findings.iter().collect();
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+            for (line, finding) in lines.iter().zip(findings) {
                 assert!(
                     line.chars().count() <= review::WARNING_MAX_CHARS && !line.ends_with("..."),
                     "{}: {line}",

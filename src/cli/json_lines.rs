@@ -59,6 +59,20 @@ impl Fields<'_, '_> {
             self.result = write!(self.out, ",\"{}\":", field.name()).and_then(|()| value(self.out));
         }
     }
+
+    /// A value JSON writes as Rust displays it: a boolean or an integer.
+    fn plain(&mut self, field: &Field, value: impl fmt::Display) {
+        self.entry(field, |out| write!(out, "{value}"));
+    }
+
+    /// A value shown through `fmt`, as a JSON string.
+    fn text(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let shown = scratch.write_fmt(value);
+        self.entry(field, |out| shown.and_then(|()| string(out, &scratch)));
+        self.scratch = scratch;
+    }
 }
 
 impl Visit for Fields<'_, '_> {
@@ -66,19 +80,19 @@ impl Visit for Fields<'_, '_> {
         self.entry(field, |out| string(out, value));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.plain(field, value);
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.plain(field, value);
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.plain(field, value);
     }
     fn record_i128(&mut self, field: &Field, value: i128) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.plain(field, value);
     }
     fn record_u128(&mut self, field: &Field, value: u128) {
-        self.entry(field, |out| write!(out, "{value}"));
+        self.plain(field, value);
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         // JSON has no NaN or infinity: serde_json writes null for them too.
@@ -92,17 +106,6 @@ impl Visit for Fields<'_, '_> {
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.text(field, format_args!("{value:?}"));
-    }
-}
-
-impl Fields<'_, '_> {
-    /// A value shown through `fmt`, as a JSON string.
-    fn text(&mut self, field: &Field, value: fmt::Arguments<'_>) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let shown = scratch.write_fmt(value);
-        self.entry(field, |out| shown.and_then(|()| string(out, &scratch)));
-        self.scratch = scratch;
     }
 }
 

@@ -248,6 +248,8 @@ pub struct FileReport {
     /// Findings, suppressed ones included, sorted by position.
     pub findings: Vec<Finding>,
     pub input_errors: Vec<InputError>,
+    /// Why the file was not linted (a kustomize patch), if it was not.
+    pub skipped: Option<String>,
 }
 
 /// Totals over a run.
@@ -262,10 +264,16 @@ pub struct Summary {
     pub infos: usize,
     pub suppressed: usize,
     pub input_errors: usize,
+    /// Files not linted (kustomize patches); not counted in `files`.
+    pub skipped: usize,
 }
 
 impl Summary {
     pub fn add(&mut self, report: &FileReport) {
+        if report.skipped.is_some() {
+            self.skipped += 1;
+            return;
+        }
         self.files += 1;
         self.objects += report.objects;
         self.other_objects += report.other_objects;

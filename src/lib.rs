@@ -13,6 +13,7 @@ pub mod docs;
 pub mod finding;
 pub mod input;
 pub mod k8s_schema;
+pub mod kustomize;
 pub mod lint;
 pub mod object;
 pub mod path;

@@ -687,3 +687,89 @@ fn human_output_is_what_the_user_sees() {
     );
     insta::assert_snapshot!("human_multi", run.stdout);
 }
+
+/// A kustomize overlay: `base/` holds a whole Job, `overlays/prod/` a patch of it.
+fn kustomize_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // The repository root: kustomizations are looked for up to here.
+    std::fs::create_dir(root.join(".git")).unwrap();
+    for (rel, text) in [
+        ("base/kustomization.yaml", "resources:\n  - job.yaml\n"),
+        (
+            "base/job.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: backfill\nspec:\n  template:\n    spec:\n      restartPolicy: OnFailure\n      containers:\n        - name: main\n          image: busybox:1.36\n",
+        ),
+        (
+            "overlays/prod/kustomization.yaml",
+            "resources:\n  - ../../base\npatches:\n  - path: patches/job.yaml\n",
+        ),
+        // Only what the overlay changes: no restartPolicy, no container name, no schedule.
+        (
+            "overlays/prod/patches/job.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: backfill\nspec:\n  template:\n    spec:\n      containers:\n        - image: busybox:1.37\n",
+        ),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn kustomize_patches_are_not_linted_as_whole_objects() {
+    let tree = kustomize_tree();
+    let root = tree.path();
+    let run = joblint_in(root, &["lint", "--format", "json", "."], None);
+    let v = json(&run);
+    let files: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["./base/job.yaml"].into(), "{}", run.stdout);
+    assert_eq!(v["summary"]["skipped"], 1);
+    // The two kustomizations and the base Job were read.
+    assert_eq!(v["summary"]["files"], 3);
+    let skipped = &v["skipped"][0];
+    assert_eq!(skipped["file"], "./overlays/prod/patches/job.yaml");
+    assert_eq!(
+        skipped["reason"],
+        "a kustomize patch (listed in overlays/prod/kustomization.yaml), not a whole object; \
+         lint what it builds into with `joblint lint --kustomize overlays/prod`"
+    );
+
+    // As pre-commit runs it: the changed patch file named on its own.
+    let run = joblint_in(root, &["lint", "overlays/prod/patches/job.yaml"], None);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "note: overlays/prod/patches/job.yaml: not linted: a kustomize patch (listed in \
+         overlays/prod/kustomization.yaml), not a whole object; lint what it builds into with \
+         `joblint lint --kustomize overlays/prod`\n\
+         joblint: 0 objects checked in 0 files: no problems; 1 kustomize patch file skipped\n"
+    );
+
+    // The same file is linted where no kustomization lists it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir(elsewhere.path().join(".git")).unwrap();
+    std::fs::copy(
+        root.join("overlays/prod/patches/job.yaml"),
+        elsewhere.path().join("job.yaml"),
+    )
+    .unwrap();
+    let run = joblint_in(
+        elsewhere.path(),
+        &["lint", "--format", "json", "job.yaml"],
+        None,
+    );
+    let v = json(&run);
+    assert_eq!(v["summary"]["skipped"], 0);
+    assert!(
+        v["summary"]["errors"].as_u64().unwrap() > 0,
+        "{}",
+        run.stdout
+    );
+}

@@ -828,3 +828,54 @@ fn suppressed_findings_are_sarif_suppressions() {
         stdout(&out)
     );
 }
+
+/// A file a kustomization lists as a patch is not linted; SARIF says so in a note (a valid
+/// notification that does not fail the run) and GitHub as a notice on the file.
+#[test]
+fn files_not_linted_are_noted_in_sarif_and_github() {
+    let dir = scratch("kustomize-patch");
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources: [job.yaml]\npatchesStrategicMerge:\n  - patch.yaml\n",
+    )
+    .unwrap();
+    std::fs::copy(root().join(GOOD), dir.join("job.yaml")).unwrap();
+    std::fs::write(
+        dir.join("patch.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec: {template: {spec: {restartPolicy: Always}}}\n",
+    )
+    .unwrap();
+
+    let out = joblint_in(&dir, &["lint", "--format", "sarif", "."], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = json(&out);
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["level"], "note");
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "patch.yaml"
+    );
+    let text = notes[0]["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("not linted: a kustomize patch (listed in kustomization.yaml)"),
+        "{text}"
+    );
+
+    let out = joblint_in(&dir, &["lint", "--format", "github", "."], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let annotations = stdout(&out);
+    assert!(
+        annotations.starts_with(
+            "::notice file=patch.yaml,title=joblint%3A not linted::a kustomize patch (listed in kustomization.yaml)"
+        ),
+        "{annotations}"
+    );
+    assert_eq!(annotations.lines().count(), 1, "{annotations}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

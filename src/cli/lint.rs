@@ -9,10 +9,10 @@ use anyhow::{Context, Result, bail};
 use codespan_reporting::term::termcolor::{self, NoColor, StandardStream, WriteColor};
 
 use joblint::Catalog;
-use joblint::input;
 use joblint::render::ci::{Generated, RunContext};
 use joblint::render::{self, RunReport};
 use joblint::source::Source;
+use joblint::{input, kustomize};
 
 use super::{ColorChoice, FormatTarget, LintArgs, ListFormat, Outcome, OutputFormat};
 
@@ -33,6 +33,7 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
     let excludes = input::excludes(&patterns).map_err(anyhow::Error::msg)?;
     let fail_on = args.fail_on.or(engine.config.fail_on).unwrap_or_default();
     let (inputs, missing) = input::expand(&args.paths, &excludes);
+    let (inputs, patches) = kustomize::split_patches(inputs);
 
     let mut ctx = RunContext {
         base_dir: std::env::current_dir().ok(),
@@ -60,6 +61,17 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         let file = joblint::finding::FileReport {
             file: error.file.clone(),
             input_errors: vec![error],
+            ..Default::default()
+        };
+        if let Some(out) = human.as_mut() {
+            render::human::render_file(out.as_mut(), None, &file)?;
+        }
+        report.push(file);
+    }
+    for (file, patch) in patches {
+        let file = joblint::finding::FileReport {
+            file: file.display().to_string(),
+            skipped: Some(patch.reason()),
             ..Default::default()
         };
         if let Some(out) = human.as_mut() {

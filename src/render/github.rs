@@ -22,10 +22,19 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
-/// One workflow command per unsuppressed finding and per input error.
+/// One workflow command per unsuppressed finding, per input error and per file not linted.
 pub fn render(report: &RunReport, _catalog: &Catalog, ctx: &RunContext) -> String {
     let mut out = String::new();
     for file in &report.files {
+        if let Some(reason) = &file.skipped {
+            let _ = writeln!(
+                out,
+                "::notice file={},title={}::{}",
+                property(&ctx.relative(&file.file)),
+                property("joblint: not linted"),
+                data(reason)
+            );
+        }
         for e in &file.input_errors {
             let _ = writeln!(
                 out,

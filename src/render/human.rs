@@ -27,6 +27,18 @@ pub fn render_file(
     report: &FileReport,
 ) -> io::Result<()> {
     let config = Config::default();
+    if let Some(reason) = &report.skipped {
+        use codespan_reporting::term::termcolor::ColorSpec;
+        w.set_color(ColorSpec::new().set_bold(true))?;
+        write!(w, "note")?;
+        w.reset()?;
+        return writeln!(
+            w,
+            ": {}: not linted: {}",
+            printable(&report.file),
+            printable(reason)
+        );
+    }
     let Some(source) = source else {
         for e in &report.input_errors {
             render_input_error_plain(w, e)?;
@@ -140,6 +152,12 @@ pub fn render_summary(w: &mut dyn WriteColor, s: &Summary) -> io::Result<()> {
     }
     if s.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", s.suppressed));
+    }
+    if s.skipped > 0 {
+        line.push_str(&format!(
+            "; {} skipped",
+            plural(s.skipped, "kustomize patch file")
+        ));
     }
     if s.input_errors > 0 {
         line.push_str(&format!(

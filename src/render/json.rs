@@ -12,6 +12,14 @@ struct Output<'a> {
     findings: Vec<JsonFinding<'a>>,
     suppressed: Vec<JsonFinding<'a>>,
     input_errors: Vec<&'a crate::finding::InputError>,
+    /// Files not linted, and why (kustomize patches).
+    skipped: Vec<Skipped<'a>>,
+}
+
+#[derive(Serialize)]
+struct Skipped<'a> {
+    file: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -23,6 +31,7 @@ struct Summary {
     warnings: usize,
     infos: usize,
     suppressed: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -77,6 +86,7 @@ pub fn render(report: &RunReport) -> String {
             warnings: s.warnings,
             infos: s.infos,
             suppressed: s.suppressed,
+            skipped: s.skipped,
         },
         findings: all
             .clone()
@@ -88,6 +98,17 @@ pub fn render(report: &RunReport) -> String {
             .map(JsonFinding::from)
             .collect(),
         input_errors: report.files.iter().flat_map(|f| &f.input_errors).collect(),
+        skipped: report
+            .files
+            .iter()
+            .filter_map(|f| {
+                let reason = f.skipped.as_deref()?;
+                Some(Skipped {
+                    file: &f.file,
+                    reason,
+                })
+            })
+            .collect(),
     };
     let mut text =
         serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -49,6 +49,10 @@ pub fn render(report: &RunReport, catalog: &Catalog, ctx: &RunContext) -> String
         .iter()
         .flat_map(|f| &f.input_errors)
         .map(|e| notification(e, ctx))
+        .chain(report.files.iter().filter_map(|f| {
+            let reason = f.skipped.as_deref()?;
+            Some(skipped_notification(&f.file, reason, ctx))
+        }))
         .collect();
     let mut invocation = json!({
         "executionSuccessful": report.summary.input_errors == 0,
@@ -194,6 +198,17 @@ fn notification(e: &InputError, ctx: &RunContext) -> Value {
         json!({"startLine": e.line.max(1), "startColumn": e.column.max(1)});
     n["locations"] = json!([loc]);
     n
+}
+
+/// A file not linted (a kustomize patch): a note, not a failure of the run.
+fn skipped_notification(file: &str, reason: &str, ctx: &RunContext) -> Value {
+    let file = ctx.relative(file);
+    json!({
+        "level": "note",
+        "message": {"text": format!("not linted: {reason}")},
+        "descriptor": {"id": "skipped"},
+        "locations": [physical(&Place { file, region: None })],
+    })
 }
 
 /// `restart-policy-on-failure` → `RestartPolicyOnFailure` (SARIF's readable rule name).

@@ -43,6 +43,10 @@ pub enum TlsError {
 }
 
 /// The crypto provider: ring (builds without cmake or nasm).
+// rustls 0.23.48 deprecates ring's provider for lacking post-quantum key exchange; clients that
+// offer X25519MLKEM768 (Go 1.24+, so kube-apiserver) fall back to X25519 with it. aws-lc-rs, the
+// provider with it, needs cmake and nasm to build.
+#[allow(deprecated)]
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

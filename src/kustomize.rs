@@ -86,24 +86,30 @@ impl Patches {
         if let Some(known) = self.by_dir.get(dir) {
             return Rc::clone(known);
         }
-        let mut patches = match dir.parent() {
+        let above = match dir.parent() {
             Some(parent) if level < MAX_LEVELS && !dir.join(".git").exists() => {
-                (*self.patches_above(parent, level + 1)).clone()
+                self.patches_above(parent, level + 1)
             }
-            _ => HashMap::new(),
+            _ => Rc::default(),
         };
-        if let Some(name) = KUSTOMIZATION_NAMES
+        let kustomization = KUSTOMIZATION_NAMES
             .iter()
-            .find(|name| dir.join(name).is_file())
-        {
-            let kustomization = dir.join(name);
-            for patch in listed_patches(&kustomization) {
-                if let Ok(canonical) = std::fs::canonicalize(dir.join(&patch)) {
-                    patches.insert(canonical, shown(&kustomization));
+            .map(|name| dir.join(name))
+            .find(|path| path.is_file());
+        let patches = match kustomization {
+            // Most directories have none: they share the map of the one above.
+            None => above,
+            Some(kustomization) => {
+                let mut patches = (*above).clone();
+                for patch in listed_patches(&kustomization) {
+                    if let Ok(canonical) = std::fs::canonicalize(dir.join(&patch)) {
+                        // The nearest kustomization is named (it is inserted last).
+                        patches.insert(canonical, shown(&kustomization));
+                    }
                 }
+                Rc::new(patches)
             }
-        }
-        let patches = Rc::new(patches);
+        };
         self.by_dir.insert(dir.to_path_buf(), Rc::clone(&patches));
         patches
     }

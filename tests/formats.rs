@@ -830,9 +830,10 @@ fn suppressed_findings_are_sarif_suppressions() {
 }
 
 /// A file a kustomization lists as a patch is not linted; SARIF says so in a note (a valid
-/// notification that does not fail the run) and GitHub as a notice on the file.
+/// notification that does not fail the run), GitHub as a notice on the file, JUnit as a skipped
+/// test case.
 #[test]
-fn files_not_linted_are_noted_in_sarif_and_github() {
+fn files_not_linted_are_noted_in_sarif_github_and_junit() {
     let dir = scratch("kustomize-patch");
     std::fs::create_dir(dir.join(".git")).unwrap();
     std::fs::write(
@@ -877,5 +878,17 @@ fn files_not_linted_are_noted_in_sarif_and_github() {
         "{annotations}"
     );
     assert_eq!(annotations.lines().count(), 1, "{annotations}");
+
+    let out = joblint_in(&dir, &["lint", "--format", "junit", "./patch.yaml"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let xml = stdout(&out);
+    assert!(
+        xml.contains(
+            "<testsuites name=\"joblint\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">"
+        ) && xml.contains(
+            "<testcase name=\"not linted\" classname=\"./patch.yaml\">\n      <skipped message=\"a kustomize patch (listed in kustomization.yaml), not a whole object;"
+        ),
+        "{xml}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,8 +3,9 @@
 //! One `<testsuite>` per input file. In it, for each linted Job or CronJob: one `<testcase>` per
 //! finding, named `Kind/name [rule-id] path`, holding its `<failure>` (or `<skipped>` when the
 //! finding is suppressed); one passing `<testcase>` named `Kind/name` when it has none. Then one
-//! `<testcase>` with an `<error>` per input error. The file, or the helm template, is the class
-//! name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
+//! `<testcase>` with an `<error>` per input error, and for a file not linted (a kustomize patch)
+//! one `<testcase>` named `not linted` and `<skipped>`. The file, or the helm template, is the
+//! class name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
 //! actions show only the first failure of a test case, and some parsers reject a second.
 
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ enum Outcome<'a> {
     /// A suppressed finding.
     Skipped(&'a Finding),
     Error(&'a InputError),
+    /// A file not linted, and why.
+    NotLinted(&'a str),
 }
 
 /// The counts a `<testsuite>` and `<testsuites>` carry.
@@ -102,6 +105,13 @@ impl<'a> Suite<'a> {
         for f in by_object.into_values().flatten() {
             cases.push(finding_case(&report.file, f));
         }
+        if let Some(reason) = &report.skipped {
+            cases.push(Case {
+                name: "not linted".into(),
+                classname: report.file.clone(),
+                outcome: Outcome::NotLinted(reason),
+            });
+        }
         for e in &report.input_errors {
             cases.push(Case {
                 name: "read and parse".into(),
@@ -124,7 +134,7 @@ impl<'a> Suite<'a> {
             match case.outcome {
                 Outcome::Passed => {}
                 Outcome::Failure(_) => totals.failures += 1,
-                Outcome::Skipped(_) => totals.skipped += 1,
+                Outcome::Skipped(_) | Outcome::NotLinted(_) => totals.skipped += 1,
                 Outcome::Error(_) => totals.errors += 1,
             }
         }
@@ -167,6 +177,7 @@ impl<'a> Suite<'a> {
                         f.message
                     ))
                 ),
+                Outcome::NotLinted(reason) => format!("<skipped message=\"{}\"/>", escape(reason)),
                 Outcome::Error(e) => format!(
                     "<error type=\"input-error\" message=\"{}\">{}</error>",
                     escape(&e.message),

@@ -248,7 +248,7 @@ pub struct FileReport {
     /// Findings, suppressed ones included, sorted by position.
     pub findings: Vec<Finding>,
     pub input_errors: Vec<InputError>,
-    /// Why the file was not linted (a kustomize patch), if it was not.
+    /// Why the file was not linted (a kustomize patch, a Helm chart template), if it was not.
     pub skipped: Option<String>,
 }
 
@@ -264,7 +264,7 @@ pub struct Summary {
     pub infos: usize,
     pub suppressed: usize,
     pub input_errors: usize,
-    /// Files not linted (kustomize patches); not counted in `files`.
+    /// Files not linted (kustomize patches, Helm chart templates); not counted in `files`.
     pub skipped: usize,
 }
 

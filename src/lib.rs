@@ -6,6 +6,7 @@
 //! The library never prints and never exits.
 #![forbid(unsafe_code)]
 
+pub mod build_sources;
 pub mod checks;
 pub mod config;
 pub mod cron;
@@ -13,7 +14,6 @@ pub mod docs;
 pub mod finding;
 pub mod input;
 pub mod k8s_schema;
-pub mod kustomize;
 pub mod lint;
 pub mod object;
 pub mod path;

@@ -749,7 +749,7 @@ fn kustomize_patches_are_not_linted_as_whole_objects() {
         "note: overlays/prod/patches/job.yaml: not linted: a kustomize patch (listed in \
          overlays/prod/kustomization.yaml), not a whole object; lint what it builds into with \
          `joblint lint --kustomize overlays/prod`\n\
-         joblint: 0 objects checked in 0 files: no problems; 1 kustomize patch file skipped\n"
+         joblint: 0 objects checked in 0 files: no problems; 1 file not linted\n"
     );
 
     // The same file is linted where no kustomization lists it.
@@ -772,4 +772,40 @@ fn kustomize_patches_are_not_linted_as_whole_objects() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn helm_chart_templates_are_not_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    for (rel, text) in [
+        (
+            "charts/app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        ),
+        ("charts/app/values.yaml", "image: busybox:1.36\n"),
+        (
+            "charts/app/templates/job.yaml",
+            "{{- if .Values.enabled }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n",
+        ),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    // A directory walk, and pre-commit naming the changed template.
+    for arg in [".", "charts/app/templates/job.yaml"] {
+        let run = joblint_in(root, &["lint", "--format", "json", arg], None);
+        assert_eq!(run.code, 0, "{arg}: {}{}", run.stdout, run.stderr);
+        let v = json(&run);
+        assert_eq!(v["input_errors"], serde_json::json!([]), "{arg}");
+        assert_eq!(v["summary"]["skipped"], 1, "{arg}");
+        assert_eq!(
+            v["skipped"][0]["reason"],
+            "a template of the Helm chart charts/app, not YAML until rendered; lint what it \
+             renders with `joblint lint --helm charts/app`",
+            "{arg}"
+        );
+    }
 }

@@ -89,8 +89,20 @@ impl Scratch {
             include_str!("../examples/good/job.yaml"),
         )
         .unwrap();
+        // A Helm chart: its template is not YAML until rendered.
+        std::fs::create_dir_all(repo.join("chart/templates")).unwrap();
+        std::fs::write(
+            repo.join("chart/Chart.yaml"),
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            repo.join("chart/templates/job.yaml"),
+            "{{- if .Values.enabled }}\napiVersion: batch/v1\nkind: Job\n{{- end }}\n",
+        )
+        .unwrap();
         assert!(
-            git(&repo, &["add", "bad.yaml", "good.yaml"])
+            git(&repo, &["add", "bad.yaml", "good.yaml", "chart"])
                 .status
                 .success()
         );
@@ -126,7 +138,8 @@ impl Scratch {
         (out.status.code(), text)
     }
 
-    /// The hook fails the bad Job, showing the diagnostic, and passes the good one.
+    /// The hook fails the bad Job, showing the diagnostic, and passes the good one and a Helm
+    /// chart's template (not linted).
     fn check(&self, hook: &str, name: &str, env: &[(&str, &std::ffi::OsStr)]) {
         let (code, text) = self.run(hook, &["bad.yaml"], env);
         assert_eq!(code, Some(1), "{text}");
@@ -139,6 +152,10 @@ impl Scratch {
         assert!(text.contains("┌─ bad.yaml:8:22"), "{text}");
 
         let (code, text) = self.run(hook, &["good.yaml"], env);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("Passed"), "{text}");
+
+        let (code, text) = self.run(hook, &["chart/templates/job.yaml"], env);
         assert_eq!(code, Some(0), "{text}");
         assert!(text.contains("Passed"), "{text}");
     }
@@ -181,9 +198,13 @@ fn joblint_hook_builds_joblint_from_the_repository() {
         ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16".as_ref()),
         ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0".as_ref()),
     ];
-    // try-repo builds the hook in a store of its own, deleted after each run: one run, on both
-    // files, so that it builds once.
-    let (code, text) = scratch.run("joblint", &["bad.yaml", "good.yaml"], &quick);
+    // try-repo builds the hook in a store of its own, deleted after each run: one run, on all
+    // the files, so that it builds once.
+    let (code, text) = scratch.run(
+        "joblint",
+        &["bad.yaml", "good.yaml", "chart/templates/job.yaml"],
+        &quick,
+    );
     assert!(text.contains("Installing environment"), "{text}");
     assert_eq!(code, Some(1), "{text}");
     assert!(
@@ -196,4 +217,11 @@ fn joblint_hook_builds_joblint_from_the_repository() {
         "no finding in the good Job: {text}"
     );
     assert!(text.contains("checked in 2 files"), "{text}");
+    assert!(
+        text.contains(
+            "note: chart/templates/job.yaml: not linted: a template of the Helm chart chart,"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("; 1 file not linted"), "{text}");
 }

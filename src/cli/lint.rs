@@ -12,7 +12,7 @@ use joblint::Catalog;
 use joblint::render::ci::{Generated, RunContext};
 use joblint::render::{self, RunReport};
 use joblint::source::Source;
-use joblint::{input, kustomize};
+use joblint::{build_sources, input};
 
 use super::{ColorChoice, FormatTarget, LintArgs, ListFormat, Outcome, OutputFormat};
 
@@ -33,7 +33,7 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
     let excludes = input::excludes(&patterns).map_err(anyhow::Error::msg)?;
     let fail_on = args.fail_on.or(engine.config.fail_on).unwrap_or_default();
     let (inputs, missing) = input::expand(&args.paths, &excludes);
-    let (inputs, patches) = kustomize::split_patches(inputs);
+    let (inputs, not_linted) = build_sources::split(inputs);
 
     let mut ctx = RunContext {
         base_dir: std::env::current_dir().ok(),
@@ -68,10 +68,10 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         }
         report.push(file);
     }
-    for (file, patch) in patches {
+    for (file, source) in not_linted {
         let file = joblint::finding::FileReport {
             file: file.display().to_string(),
-            skipped: Some(patch.reason()),
+            skipped: Some(source.reason()),
             ..Default::default()
         };
         if let Some(out) = human.as_mut() {

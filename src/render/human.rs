@@ -154,10 +154,7 @@ pub fn render_summary(w: &mut dyn WriteColor, s: &Summary) -> io::Result<()> {
         line.push_str(&format!(" ({} suppressed)", s.suppressed));
     }
     if s.skipped > 0 {
-        line.push_str(&format!(
-            "; {} skipped",
-            plural(s.skipped, "kustomize patch file")
-        ));
+        line.push_str(&format!("; {} not linted", plural(s.skipped, "file")));
     }
     if s.input_errors > 0 {
         line.push_str(&format!(

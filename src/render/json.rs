@@ -12,7 +12,7 @@ struct Output<'a> {
     findings: Vec<JsonFinding<'a>>,
     suppressed: Vec<JsonFinding<'a>>,
     input_errors: Vec<&'a crate::finding::InputError>,
-    /// Files not linted, and why (kustomize patches).
+    /// Files not linted, and why (kustomize patches, Helm chart templates).
     skipped: Vec<Skipped<'a>>,
 }
 

@@ -3,8 +3,8 @@
 //! One `<testsuite>` per input file. In it, for each linted Job or CronJob: one `<testcase>` per
 //! finding, named `Kind/name [rule-id] path`, holding its `<failure>` (or `<skipped>` when the
 //! finding is suppressed); one passing `<testcase>` named `Kind/name` when it has none. Then one
-//! `<testcase>` with an `<error>` per input error, and for a file not linted (a kustomize patch)
-//! one `<testcase>` named `not linted` and `<skipped>`. The file, or the helm template, is the
+//! `<testcase>` with an `<error>` per input error, and for a file not linted (a kustomize patch,
+//! a Helm chart template) one `<testcase>` named `not linted` and `<skipped>`. The file, or the helm template, is the
 //! class name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
 //! actions show only the first failure of a test case, and some parsers reject a second.
 

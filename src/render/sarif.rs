@@ -200,7 +200,7 @@ fn notification(e: &InputError, ctx: &RunContext) -> Value {
     n
 }
 
-/// A file not linted (a kustomize patch): a note, not a failure of the run.
+/// A file not linted (a kustomize patch, a Helm chart template): a note, not a failure of the run.
 fn skipped_notification(file: &str, reason: &str, ctx: &RunContext) -> Value {
     let file = ctx.relative(file);
     json!({

@@ -789,18 +789,22 @@ fn helm_chart_templates_are_not_linted() {
             "charts/app/templates/job.yaml",
             "{{- if .Values.enabled }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n",
         ),
+        (
+            "charts/app/templates/cron.yaml",
+            "{{- include \"app.cron\" . }}\n",
+        ),
     ] {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
     // A directory walk, and pre-commit naming the changed template.
-    for arg in [".", "charts/app/templates/job.yaml"] {
+    for (arg, templates) in [(".", 2), ("charts/app/templates/job.yaml", 1)] {
         let run = joblint_in(root, &["lint", "--format", "json", arg], None);
         assert_eq!(run.code, 0, "{arg}: {}{}", run.stdout, run.stderr);
         let v = json(&run);
         assert_eq!(v["input_errors"], serde_json::json!([]), "{arg}");
-        assert_eq!(v["summary"]["skipped"], 1, "{arg}");
+        assert_eq!(v["summary"]["skipped"], templates, "{arg}");
         assert_eq!(
             v["skipped"][0]["reason"],
             "a template of the Helm chart charts/app, not YAML until rendered; lint what it \
@@ -808,4 +812,13 @@ fn helm_chart_templates_are_not_linted() {
             "{arg}"
         );
     }
+    // People are told once per chart.
+    let run = joblint_in(root, &["lint", "."], None);
+    assert_eq!(
+        run.stdout,
+        "note: ./charts/app/templates/cron.yaml and 1 more: not linted: a template of the Helm \
+         chart charts/app, not YAML until rendered; lint what it renders with `joblint lint \
+         --helm charts/app`\n\
+         joblint: 0 objects checked in 2 files: no problems; 2 files not linted\n"
+    );
 }

@@ -68,15 +68,18 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         }
         report.push(file);
     }
-    for (file, source) in not_linted {
-        let file = joblint::finding::FileReport {
+    let not_linted: Vec<_> = not_linted
+        .into_iter()
+        .map(|(file, source)| joblint::finding::FileReport {
             file: file.display().to_string(),
             skipped: Some(source.reason()),
             ..Default::default()
-        };
-        if let Some(out) = human.as_mut() {
-            render::human::render_file(out.as_mut(), None, &file)?;
-        }
+        })
+        .collect();
+    if let Some(out) = human.as_mut() {
+        render::human::render_not_linted(out.as_mut(), &not_linted)?;
+    }
+    for file in not_linted {
         report.push(file);
     }
     let mut io_result = Ok(());

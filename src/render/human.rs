@@ -27,17 +27,8 @@ pub fn render_file(
     report: &FileReport,
 ) -> io::Result<()> {
     let config = Config::default();
-    if let Some(reason) = &report.skipped {
-        use codespan_reporting::term::termcolor::ColorSpec;
-        w.set_color(ColorSpec::new().set_bold(true))?;
-        write!(w, "note")?;
-        w.reset()?;
-        return writeln!(
-            w,
-            ": {}: not linted: {}",
-            printable(&report.file),
-            printable(reason)
-        );
+    if report.skipped.is_some() {
+        return render_not_linted(w, std::slice::from_ref(report));
     }
     let Some(source) = source else {
         for e in &report.input_errors {
@@ -130,6 +121,26 @@ fn printable_source(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(shown)
+}
+
+/// Files not linted: a note each, or one for a run of files with the same reason (the templates
+/// of one chart, the patches of one kustomization).
+pub fn render_not_linted(w: &mut dyn WriteColor, reports: &[FileReport]) -> io::Result<()> {
+    use codespan_reporting::term::termcolor::ColorSpec;
+    for group in reports.chunk_by(|a, b| a.skipped == b.skipped) {
+        let (Some(first), Some(reason)) = (group.first(), group[0].skipped.as_deref()) else {
+            continue;
+        };
+        w.set_color(ColorSpec::new().set_bold(true))?;
+        write!(w, "note")?;
+        w.reset()?;
+        let files = match group.len() {
+            1 => printable(&first.file).into_owned(),
+            n => format!("{} and {} more", printable(&first.file), n - 1),
+        };
+        writeln!(w, ": {files}: not linted: {}", printable(reason))?;
+    }
+    Ok(())
 }
 
 /// The closing line.

@@ -128,7 +128,8 @@ fn printable_source(text: &str) -> Cow<'_, str> {
 pub fn render_not_linted(w: &mut dyn WriteColor, reports: &[FileReport]) -> io::Result<()> {
     use codespan_reporting::term::termcolor::ColorSpec;
     for group in reports.chunk_by(|a, b| a.skipped == b.skipped) {
-        let (Some(first), Some(reason)) = (group.first(), group[0].skipped.as_deref()) else {
+        let Some(first) = group.first() else { continue };
+        let Some(reason) = first.skipped.as_deref() else {
             continue;
         };
         w.set_color(ColorSpec::new().set_bold(true))?;

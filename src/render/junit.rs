@@ -4,9 +4,10 @@
 //! finding, named `Kind/name [rule-id] path`, holding its `<failure>` (or `<skipped>` when the
 //! finding is suppressed); one passing `<testcase>` named `Kind/name` when it has none. Then one
 //! `<testcase>` with an `<error>` per input error, and for a file not linted (a kustomize patch,
-//! a Helm chart template) one `<testcase>` named `not linted` and `<skipped>`. The file, or the helm template, is the
-//! class name. Each test case holds one result: Jenkins, Azure DevOps and GitHub's JUnit report
-//! actions show only the first failure of a test case, and some parsers reject a second.
+//! a Helm chart template) one `<testcase>` named `not linted` and `<skipped>`. The file, or the
+//! helm template, is the class name. Each test case holds one result: Jenkins, Azure DevOps and
+//! GitHub's JUnit report actions show only the first failure of a test case, and some parsers
+//! reject a second.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

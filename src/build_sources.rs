@@ -62,7 +62,7 @@ fn parent(path: &Path) -> &Path {
 
 /// Takes the files that are kustomize patches or Helm chart templates out of `inputs`.
 pub fn split(inputs: Vec<Input>) -> (Vec<Input>, Vec<(PathBuf, BuildSource)>) {
-    let mut known = Known::default();
+    let mut known = Known::new();
     let mut rest = Vec::with_capacity(inputs.len());
     let mut sources = Vec::new();
     for input in inputs {
@@ -78,8 +78,9 @@ pub fn split(inputs: Vec<Input>) -> (Vec<Input>, Vec<(PathBuf, BuildSource)>) {
 }
 
 /// What was found in each directory asked about, and above it.
-#[derive(Default)]
-pub struct Known {
+struct Known {
+    /// The working directory (canonical), which paths in messages are relative to.
+    cwd: Option<PathBuf>,
     /// Canonical directory → canonical patch file → the nearest kustomization listing it.
     patches: HashMap<PathBuf, Rc<HashMap<PathBuf, PathBuf>>>,
     /// Canonical directory → the chart whose templates it holds, if any.
@@ -87,8 +88,27 @@ pub struct Known {
 }
 
 impl Known {
+    fn new() -> Self {
+        Known {
+            cwd: std::env::current_dir()
+                .ok()
+                .and_then(|cwd| std::fs::canonicalize(cwd).ok()),
+            patches: HashMap::new(),
+            charts: HashMap::new(),
+        }
+    }
+
+    /// How a path is named in messages: relative to the working directory when it is under it.
+    fn shown(&self, path: &Path) -> PathBuf {
+        self.cwd
+            .as_deref()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .unwrap_or(path)
+            .to_path_buf()
+    }
+
     /// What `file` is a source of, if it is one.
-    pub fn build_source(&mut self, file: &Path) -> Option<BuildSource> {
+    fn build_source(&mut self, file: &Path) -> Option<BuildSource> {
         let file = std::fs::canonicalize(file).ok()?;
         let dir = file.parent()?;
         if let Some(chart) = self.chart_of(dir, 0) {
@@ -107,7 +127,7 @@ impl Known {
         let parent = dir.parent();
         let chart = match parent {
             Some(chart) if dir.ends_with("templates") && chart.join("Chart.yaml").is_file() => {
-                Some(shown(chart))
+                Some(self.shown(chart))
             }
             Some(parent) if level < MAX_LEVELS && !is_repository_root(dir) => {
                 self.chart_of(parent, level + 1)
@@ -141,7 +161,7 @@ impl Known {
                 for patch in listed_patches(&kustomization) {
                     if let Ok(canonical) = std::fs::canonicalize(dir.join(&patch)) {
                         // The nearest kustomization is named (it is inserted last).
-                        patches.insert(canonical, shown(&kustomization));
+                        patches.insert(canonical, self.shown(&kustomization));
                     }
                 }
                 Rc::new(patches)
@@ -154,15 +174,6 @@ impl Known {
 
 fn is_repository_root(dir: &Path) -> bool {
     dir.join(".git").exists()
-}
-
-/// How a path is named in messages: relative to the working directory when it is under it.
-fn shown(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// The patch file paths a kustomization lists (relative to its directory). A kustomization that
@@ -195,14 +206,21 @@ fn listed_patches(kustomization: &Path) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// A temporary repository (it has `.git`) holding `files` (path, text).
+    fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let tree = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tree.path().join(".git")).unwrap();
+        for (file, text) in files {
+            let path = tree.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        tree
+    }
+
     #[test]
     fn patches_are_found_from_the_kustomizations_above() {
-        let tree = tempfile::tempdir().unwrap();
-        let root = tree.path();
-        let overlay = root.join("overlays/prod");
-        std::fs::create_dir_all(overlay.join("patches")).unwrap();
-        std::fs::create_dir_all(root.join(".git")).unwrap();
-        for (file, text) in [
+        let tree = repository(&[
             (
                 "overlays/prod/kustomization.yaml",
                 "resources: [../../base]\npatches:\n- path: patches/job.yaml\n- patch: |\n    kind: Job\npatchesStrategicMerge:\n- cronjob.yaml\n- |-\n  kind: Job\n  metadata: {name: x}\npatchesJson6902:\n- path: ops.yaml\n  target: {kind: Job, name: x}\n",
@@ -214,11 +232,10 @@ mod tests {
             ("kustomization.yaml", "patches: [{path: 'base/p.yaml'}]\n"),
             ("base/p.yaml", "kind: Job\n"),
             ("base/whole.yaml", "kind: Job\n"),
-        ] {
-            std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
-            std::fs::write(root.join(file), text).unwrap();
-        }
-        let mut known = Known::default();
+        ]);
+        let root = tree.path();
+        let overlay = root.join("overlays/prod");
+        let mut known = Known::new();
         for (file, listed_in) in [
             (
                 "overlays/prod/patches/job.yaml",
@@ -262,20 +279,17 @@ mod tests {
 
     #[test]
     fn a_broken_kustomization_lists_nothing() {
-        let tree = tempfile::tempdir().unwrap();
-        let dir = tree.path();
-        std::fs::create_dir_all(dir.join(".git")).unwrap();
-        std::fs::write(dir.join("kustomization.yaml"), "patches: [path: {\n").unwrap();
-        std::fs::write(dir.join("job.yaml"), "kind: Job\n").unwrap();
-        assert_eq!(Known::default().build_source(&dir.join("job.yaml")), None);
+        let tree = repository(&[
+            ("kustomization.yaml", "patches: [path: {\n"),
+            ("job.yaml", "kind: Job\n"),
+        ]);
+        let job = tree.path().join("job.yaml");
+        assert_eq!(Known::new().build_source(&job), None);
     }
 
     #[test]
     fn chart_templates_are_found_below_chart_yaml() {
-        let tree = tempfile::tempdir().unwrap();
-        let root = tree.path();
-        std::fs::create_dir_all(root.join(".git")).unwrap();
-        for file in [
+        let files = [
             "charts/app/Chart.yaml",
             "charts/app/values.yaml",
             "charts/app/templates/job.yaml",
@@ -284,11 +298,10 @@ mod tests {
             "charts/app/charts/sub/templates/job.yaml",
             "charts/app/crds/crd.yaml",
             "deploy/templates/job.yaml",
-        ] {
-            std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
-            std::fs::write(root.join(file), "kind: Job\n").unwrap();
-        }
-        let mut known = Known::default();
+        ];
+        let tree = repository(&files.map(|file| (file, "kind: Job\n")));
+        let root = tree.path();
+        let mut known = Known::new();
         for (file, chart) in [
             ("charts/app/templates/job.yaml", Some("charts/app")),
             ("charts/app/templates/jobs/cron.yaml", Some("charts/app")),

@@ -50,6 +50,15 @@ fn joblint(args: &[&str], stdin: Option<&str>) -> Run {
     joblint_in(dir.path(), args, stdin)
 }
 
+/// Writes `files` (path relative to `root`, text) under `root`, creating their directories.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
+
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
@@ -208,17 +217,14 @@ fn directories_are_walked_skipping_hidden_and_excluded() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let job = std::fs::read_to_string(data("cli/job.json")).unwrap();
-    for rel in [
+    let files = [
         "a/job.json",
         "a/b/job.yml",
         ".hidden/job.yaml",
         "vendor/job.yaml",
         "notes.txt",
-    ] {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, &job).unwrap();
-    }
+    ];
+    write_tree(root, &files.map(|rel| (rel, job.as_str())));
     let run = joblint_in(
         root,
         &["lint", "--format", "json", "--exclude", "vendor/**", "."],
@@ -694,7 +700,7 @@ fn kustomize_tree() -> tempfile::TempDir {
     let root = dir.path();
     // The repository root: kustomizations are looked for up to here.
     std::fs::create_dir(root.join(".git")).unwrap();
-    for (rel, text) in [
+    let files = [
         ("base/kustomization.yaml", "resources:\n  - job.yaml\n"),
         (
             "base/job.yaml",
@@ -709,11 +715,8 @@ fn kustomize_tree() -> tempfile::TempDir {
             "overlays/prod/patches/job.yaml",
             "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: backfill\nspec:\n  template:\n    spec:\n      containers:\n        - image: busybox:1.37\n",
         ),
-    ] {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    ];
+    write_tree(root, &files);
     dir
 }
 
@@ -779,7 +782,7 @@ fn helm_chart_templates_are_not_linted() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir(root.join(".git")).unwrap();
-    for (rel, text) in [
+    let files = [
         (
             "charts/app/Chart.yaml",
             "apiVersion: v2\nname: app\nversion: 0.1.0\n",
@@ -793,11 +796,8 @@ fn helm_chart_templates_are_not_linted() {
             "charts/app/templates/cron.yaml",
             "{{- include \"app.cron\" . }}\n",
         ),
-    ] {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    ];
+    write_tree(root, &files);
     // A directory walk, and pre-commit naming the changed template.
     for (arg, templates) in [(".", 2), ("charts/app/templates/job.yaml", 1)] {
         let run = joblint_in(root, &["lint", "--format", "json", arg], None);

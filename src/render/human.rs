@@ -26,10 +26,10 @@ pub fn render_file(
     source: Option<&Source>,
     report: &FileReport,
 ) -> io::Result<()> {
-    let config = Config::default();
     if report.skipped.is_some() {
         return render_not_linted(w, std::slice::from_ref(report));
     }
+    let config = Config::default();
     let Some(source) = source else {
         for e in &report.input_errors {
             render_input_error_plain(w, e)?;

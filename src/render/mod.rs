@@ -48,8 +48,8 @@ pub(crate) fn unsafe_char(c: char) -> bool {
 
 /// Text as a terminal (or a CI log viewer) can safely show it. Values from a manifest reach
 /// messages and paths (a double-quoted YAML string may hold `\e`), and an ESC could restyle or
-/// rewrite what the user sees: control characters but tab and line feed become their Unicode pictures (`␛`), C1
-/// controls U+FFFD.
+/// rewrite what the user sees: control characters but tab and line feed become their Unicode
+/// pictures (`␛`), C1 controls U+FFFD.
 pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);

@@ -2,6 +2,7 @@
 //! (certificates made here with rcgen), talked to as kube-apiserver does — a rustls HTTPS client
 //! POSTing AdmissionReview JSON (fixtures in tests/data/admission/) to `/validate?timeout=5s`.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -561,6 +562,24 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         assert_eq!(response["allowed"], true, "{name}: {response}");
         assert_eq!(response["warnings"], Value::Null, "{name}: {response}");
     }
+    // Kinds other than batch's Job and CronJob, a custom resource named Job among them, are
+    // allowed untouched, and counted under one `other` label value whatever the caller sent.
+    for (group, kind) in [
+        ("example.com", "Job"),
+        ("", "Pod\",\nforged=\"1"),
+        ("", &"K".repeat(10_000)),
+    ] {
+        let mut request = fixture("pod-create");
+        request["request"]["kind"]["group"] = Value::from(group);
+        request["request"]["kind"]["kind"] = Value::from(kind);
+        let response = response_of(&request, &client.review(&request).await);
+        assert_eq!(response["allowed"], true, "{group}/{kind}: {response}");
+        assert_eq!(
+            response["warnings"],
+            Value::Null,
+            "{group}/{kind}: {response}"
+        );
+    }
 
     // Denied, with the finding as `[rule-id] path: message`. Only the first can come from a
     // cluster as it is: kube-apiserver rejects a Job's restartPolicy Always or unset itself,
@@ -644,16 +663,26 @@ async fn fixtures_are_judged_like_the_apiserver_expects() {
         "joblint_admission_requests_total{kind=\"Job\",operation=\"CREATE\",decision=\"deny\",dry_run=\"true\"} 1",
         "joblint_admission_requests_total{kind=\"Job\",operation=\"CREATE\",decision=\"deny\",dry_run=\"false\"} 2",
         "joblint_admission_requests_total{kind=\"CronJob\",operation=\"UPDATE\",decision=\"deny\",dry_run=\"false\"} 1",
-        "joblint_admission_requests_total{kind=\"Pod\",operation=\"CREATE\",decision=\"allow\",dry_run=\"false\"} 1",
+        "joblint_admission_requests_total{kind=\"other\",operation=\"CREATE\",decision=\"allow\",dry_run=\"false\"} 4",
         "joblint_admission_requests_total{kind=\"Job\",operation=\"DELETE\",decision=\"allow\",dry_run=\"false\"} 1",
         "joblint_admission_findings_total{rule=\"restart-policy-invalid\"} 6",
         "joblint_admission_findings_total{rule=\"restart-policy-on-failure\"} 2",
         "joblint_admission_findings_total{rule=\"starting-deadline-too-small\"} 1",
         "joblint_admission_requests_total{kind=\"CronJob\",operation=\"CREATE\",decision=\"deny\",dry_run=\"false\"} 2",
-        "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 15",
+        "joblint_admission_review_duration_seconds_bucket{le=\"+Inf\"} 18",
     ] {
         assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");
     }
+    let kinds: BTreeSet<&str> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("joblint_admission_requests_total{kind=\""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["CronJob", "Job", "other"]),
+        "{metrics}"
+    );
     assert!(metrics.contains("joblint_admission_review_duration_seconds_bucket{le=\"0.00025\"}"));
     server.stop().await;
 }

@@ -1,12 +1,11 @@
 //! Counters and the latency histogram of the webhook, rendered in the Prometheus text format
-//! (version 0.0.4). Label sets are small and bounded (kinds the webhook is registered for,
+//! (version 0.0.4). Label sets are small and bounded (`Job`, `CronJob`, `other` and `unknown`;
 //! operations, decisions, rule ids), so plain maps are enough.
 //!
 //! Each thread that records requests has a shard of its own, which `/metrics` adds up: the
 //! worker threads never write the same memory per request (one shared lock and map made their
 //! cache lines travel between cores on every request).
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,7 +21,8 @@ pub const LATENCY_BUCKETS: [f64; 15] = [
 /// The labels of one admission request.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RequestLabels {
-    pub kind: Cow<'static, str>,
+    /// `Job` or `CronJob`; `other` for any other kind, `unknown` for a request not decoded.
+    pub kind: &'static str,
     pub operation: &'static str,
     /// allow, deny or error.
     pub decision: &'static str,
@@ -188,10 +188,7 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "joblint_admission_requests_total{{kind=\"{}\",operation=\"{}\",decision=\"{}\",dry_run=\"{}\"}} {n}",
-                escape(&l.kind),
-                escape(l.operation),
-                l.decision,
-                l.dry_run
+                l.kind, l.operation, l.decision, l.dry_run
             );
         }
         header(
@@ -287,7 +284,7 @@ mod tests {
     fn renders_cumulative_buckets() {
         let m = Metrics::default();
         let labels = RequestLabels {
-            kind: "Job".into(),
+            kind: "Job",
             operation: "CREATE",
             decision: "deny",
             dry_run: false,
@@ -315,7 +312,7 @@ mod tests {
     fn threads_shards_add_up() {
         let (m, other) = (Metrics::default(), Metrics::default());
         let labels = |decision| RequestLabels {
-            kind: "CronJob".into(),
+            kind: "CronJob",
             operation: "UPDATE",
             decision,
             dry_run: true,

@@ -277,7 +277,7 @@ fn is_one_line(s: &str) -> bool {
 }
 
 /// Cuts a line to `max` characters, marking the cut with `...`.
-fn shorten(s: String, max: usize) -> String {
+pub(super) fn shorten(s: String, max: usize) -> String {
     if fits(&s, max) {
         return s;
     }

@@ -8,7 +8,6 @@
 //! - Shutdown: readiness turns false, the server keeps answering for the grace delay, then stops
 //!   accepting and drains in-flight requests.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -447,14 +446,7 @@ fn guarded(shared: &Shared, started: Instant, answer: impl FnOnce() -> Response)
 fn decide(shared: &Shared, policy: &Policy, bytes: &[u8], started: Instant) -> Response {
     let review: AdmissionReview<AdmittedObject> = match serde_json::from_slice(bytes) {
         Ok(review) => review,
-        Err(e) => {
-            return failure(
-                shared,
-                started,
-                StatusCode::BAD_REQUEST,
-                format!("malformed AdmissionReview: {e}"),
-            );
-        }
+        Err(e) => return failure(shared, started, StatusCode::BAD_REQUEST, malformed(&e)),
     };
     let request: AdmissionRequest<AdmittedObject> = match review.try_into() {
         Ok(request) => request,
@@ -492,6 +484,22 @@ fn decide(shared: &Shared, policy: &Policy, bytes: &[u8], started: Instant) -> R
         .into_response()
 }
 
+/// The longest error message (before its location) that a 400 carries and logs: serde's
+/// messages quote the offending value, which can be megabytes of a hostile body.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// Why a body is not an AdmissionReview: serde's message, cut, and where in the body.
+fn malformed(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let location = match e.line() {
+        0 => String::new(),
+        line => format!(" at line {line} column {}", e.column()),
+    };
+    let bare = message.strip_suffix(&location).unwrap_or(&message);
+    let bare = review::shorten(bare.to_owned(), MAX_ERROR_CHARS);
+    format!("malformed AdmissionReview: {bare}{location}")
+}
+
 fn operation_str(op: &Operation) -> &'static str {
     match op {
         Operation::Create => "CREATE",
@@ -510,9 +518,12 @@ fn record(
 ) {
     let operation = operation_str(&request.operation);
     let decision = verdict.decision.as_str();
+    // The kind label takes a bounded set of values: the request's kind is whatever the caller
+    // sent, and each new value would be a series kept for the life of the process. The log
+    // line below names the kind itself.
     let kind = match Kind::from_name(&request.kind.kind) {
-        Some(kind) => Cow::Borrowed(kind.as_str()),
-        None => Cow::Owned(request.kind.kind.clone()),
+        Some(kind) if request.kind.group == "batch" => kind.as_str(),
+        _ => "other",
     };
     shared.metrics.admission(
         RequestLabels {
@@ -551,7 +562,7 @@ fn record(
 fn failure(shared: &Shared, started: Instant, code: StatusCode, message: String) -> Response {
     shared.metrics.request(
         RequestLabels {
-            kind: Cow::Borrowed("unknown"),
+            kind: "unknown",
             operation: "unknown",
             decision: "error",
             dry_run: false,
@@ -690,6 +701,171 @@ mod tests {
         assert!(shared.metrics.render().contains(
             "joblint_admission_requests_total{kind=\"unknown\",operation=\"unknown\",decision=\"error\",dry_run=\"false\"} 1"
         ));
+    }
+
+    /// Replaces a value, removes a key or cuts the text: one mutation of an admission request.
+    fn mangle(review: &serde_json::Value, next: &mut impl FnMut(usize) -> usize) -> Vec<u8> {
+        use serde_json::{Value, json};
+        fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+            let children: Vec<(String, &Value)> = match v {
+                Value::Object(map) => map
+                    .iter()
+                    .map(|(k, v)| (k.replace('~', "~0").replace('/', "~1"), v))
+                    .collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i.to_string(), v))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, child) in children {
+                let child_at = format!("{at}/{key}");
+                pointers(child, child_at.clone(), out);
+                out.push(child_at);
+            }
+        }
+        let mut all = Vec::new();
+        pointers(review, String::new(), &mut all);
+        let mut deep = json!(0);
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        let replacements = [
+            Value::Null,
+            json!([]),
+            json!({}),
+            json!(-5),
+            json!(3.5),
+            json!(true),
+            json!(""),
+            json!("x\n\u{7}\u{202e}y"),
+            json!(u64::MAX),
+            json!("é".repeat(3_000)),
+            json!([1, {"a": "b"}]),
+            deep,
+        ];
+        let mut review = review.clone();
+        match next(4) {
+            0 => {
+                let text = serde_json::to_vec(&review).unwrap_or_default();
+                let mut text = text[..next(text.len() + 1)].to_vec();
+                let tails: [&[u8]; 4] = [b"", b"}", b"\"", b"\xff"];
+                text.extend_from_slice(tails[next(tails.len())]);
+                return text;
+            }
+            1 => {
+                // Remove a key (or an item).
+                let at = &all[next(all.len())];
+                let (parent, key) = at.rsplit_once('/').unwrap_or(("", at));
+                let key = key.replace("~1", "/").replace("~0", "~");
+                match review.pointer_mut(parent) {
+                    Some(Value::Object(map)) => {
+                        map.shift_remove(&key);
+                    }
+                    Some(Value::Array(items)) if !items.is_empty() => {
+                        items.remove(key.parse::<usize>().unwrap_or(0).min(items.len() - 1));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {
+                for _ in 0..1 + next(3) {
+                    let at = &all[next(all.len())];
+                    if let Some(v) = review.pointer_mut(at) {
+                        *v = replacements[next(replacements.len())].clone();
+                    }
+                }
+            }
+        }
+        serde_json::to_vec(&review).unwrap_or_default()
+    }
+
+    /// Malformed admission requests are normal input: mangled copies of every admission fixture
+    /// (values of other types, keys removed, bodies cut short) each get a 200 that echoes the
+    /// request's uid with well-formed warnings, or a 400 with a Status; never a 500 or a panic.
+    #[test]
+    fn mangled_admission_requests_get_an_answer() {
+        use serde_json::Value;
+        let shared = shared();
+        let policy = Policy::load(None).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/admission");
+        let mut fixtures: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        fixtures.sort();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let (mut ok, mut bad) = (0, 0);
+        for path in &fixtures {
+            let review: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            for round in 0..40 {
+                let body = mangle(&review, &mut next);
+                let context = || {
+                    format!(
+                        "{}#{round}: {}",
+                        path.display(),
+                        String::from_utf8_lossy(&body)
+                    )
+                };
+                let response = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    decide(&shared, &policy, &body, Instant::now())
+                }))
+                .unwrap_or_else(|_| panic!("panic on {}", context()));
+                let status = response.status();
+                let bytes = runtime
+                    .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+                    .unwrap();
+                let answer: Value = serde_json::from_slice(&bytes)
+                    .unwrap_or_else(|e| panic!("{e}: the answer to {} is not JSON", context()));
+                match status {
+                    StatusCode::OK => {
+                        ok += 1;
+                        let sent: Value = serde_json::from_slice(&body).unwrap();
+                        let response = &answer["response"];
+                        assert_eq!(response["uid"], sent["request"]["uid"], "{}", context());
+                        let warnings: Vec<&str> = response["warnings"]
+                            .as_array()
+                            .map(|w| w.iter().map(|w| w.as_str().unwrap()).collect())
+                            .unwrap_or_default();
+                        assert!(
+                            warnings.iter().map(|w| w.len()).sum::<usize>() <= 4096
+                                && warnings.iter().all(|w| !w.chars().any(char::is_control)),
+                            "{warnings:?} for {}",
+                            context()
+                        );
+                        if response["allowed"] == false {
+                            assert_eq!(response["status"]["code"], 422, "{}", context());
+                        } else {
+                            assert_eq!(response["allowed"], true, "{}", context());
+                        }
+                    }
+                    StatusCode::BAD_REQUEST => {
+                        bad += 1;
+                        assert_eq!(answer["kind"], "Status", "{}", context());
+                        assert_eq!(answer["code"], 400, "{}", context());
+                        let message = answer["message"].as_str().unwrap_or_default();
+                        assert!(
+                            !message.is_empty() && message.chars().count() < 400,
+                            "{message} for {}",
+                            context()
+                        );
+                    }
+                    other => panic!("{other} for {}", context()),
+                }
+            }
+        }
+        // Both kinds of answer were exercised, many times each.
+        assert!(ok > 150 && bad > 150, "{ok} answered, {bad} refused");
     }
 
     #[test]

@@ -443,7 +443,7 @@ impl Settings {
                 None => msg,
             };
             // The config's schema allows no `params` under a category.
-            for id in select(catalog, name).map_err(at)? {
+            for id in catalog.select(name).map_err(at)? {
                 let Some(state) = rules.get_mut(id) else {
                     continue;
                 };
@@ -483,7 +483,7 @@ impl Settings {
                     .iter()
                     .filter(|n| catalog.get(n).is_some() == rule_names)
                 {
-                    for id in select(catalog, name)? {
+                    for id in catalog.select(name)? {
                         if let Some(state) = rules.get_mut(id) {
                             state.enabled = enabled;
                         }
@@ -510,42 +510,11 @@ impl Settings {
     pub fn restrict_to(&mut self, catalog: &Catalog, names: &[String]) -> Result<(), String> {
         let mut kept = Vec::new();
         for name in names {
-            kept.extend(select(catalog, name)?);
+            kept.extend(catalog.select(name)?);
         }
         for (id, state) in &mut self.rules {
             state.enabled = kept.contains(&id.as_str());
         }
         Ok(())
-    }
-}
-
-/// The rules a name selects: the rule of that id, or every rule of that category
-/// (`api`, `ttl`, ...).
-fn select<'c>(catalog: &'c Catalog, name: &str) -> Result<Vec<&'c str>, String> {
-    if let Some(rule) = catalog.get(name) {
-        return Ok(vec![&*rule.meta.id]);
-    }
-    let ids: Vec<&str> = catalog
-        .rules()
-        .iter()
-        .filter(|r| &*r.meta.category == name)
-        .map(|r| &*r.meta.id)
-        .collect();
-    match ids.is_empty() {
-        true => Err(unknown_rule(catalog, name)),
-        false => Ok(ids),
-    }
-}
-
-fn unknown_rule(catalog: &Catalog, id: &str) -> String {
-    let suggestion = catalog
-        .rules()
-        .iter()
-        .flat_map(|r| [&*r.meta.id, &*r.meta.category])
-        .min_by_key(|cand| strsim::levenshtein(cand, id))
-        .filter(|cand| strsim::levenshtein(cand, id) <= 3);
-    match suggestion {
-        Some(s) => format!("unknown rule `{id}` (did you mean `{s}`?)"),
-        None => format!("unknown rule `{id}` (see `joblint rules`)"),
     }
 }

@@ -12,7 +12,7 @@ use crate::finding::{
     Brief, FileReport, Finding, InputError, Label, Location, ObjectRef, Suppression,
 };
 use crate::input::{Input, read};
-use crate::object::{Field, Kind, Object, recognise};
+use crate::object::{Kind, Object, recognise};
 use crate::path::PathArena;
 use crate::rule::{Catalog, Ctx, Diagnostic, Memo, Rule};
 use crate::source::Source;
@@ -241,8 +241,7 @@ impl Linter {
         let first = out.len();
         self.check_object(source, object, |rule, state, diag, suppressed| {
             let location = Location::new(source, diag.target.span.clone());
-            let suppressed =
-                suppressed.or_else(|| comments.suppression(location.start.line, &rule.meta.id));
+            let suppressed = suppressed.or_else(|| comments.suppression(location.start.line, rule));
             out.push(Finding {
                 rule: rule.meta.id.clone(),
                 category: rule.meta.category.clone(),
@@ -292,6 +291,7 @@ impl Linter {
         {
             let ctx = Ctx {
                 object,
+                catalog: &self.catalog,
                 params: &state.params,
                 kube_version,
                 source,
@@ -304,7 +304,7 @@ impl Linter {
             for diag in diags.drain(..) {
                 let suppressed = ignored
                     .iter()
-                    .find(|(ids, _)| ids.contains("all") || ids.contains(&*rule.meta.id))
+                    .find(|(names, _)| suppresses(names, rule))
                     .map(|(_, path)| Suppression::Annotation { path: path.clone() });
                 emit(rule, state, diag, suppressed);
             }
@@ -345,32 +345,28 @@ fn dedup_same_problem<T>(
     });
 }
 
-/// The rule ids listed in `joblint.dev/ignore` annotations of the object, its pod template and
-/// a CronJob's jobTemplate, with the annotation's path.
-fn ignore_annotations<'a>(object: &Object<'a>) -> Vec<(BTreeSet<String>, String)> {
-    let annotations = |f: Field<'a>| f.descend(&["metadata", "annotations"]);
-    let job_template = match object.kind {
-        Kind::CronJob => object.root_field().descend(&["spec", "jobTemplate"]),
-        Kind::Job => None,
-    };
-    [
-        object.annotations().cloned(),
-        object.pod_template().and_then(annotations),
-        job_template.and_then(annotations),
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(|map| {
-        let entry = map.map_entry(IGNORE_ANNOTATION)?;
-        let ids = entry
-            .str()?
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-        Some((ids, entry.path.to_text()))
-    })
-    .collect()
+/// The names listed in the `joblint.dev/ignore` annotations of the object (see
+/// [`Object::ignore_annotations`]), with each annotation's path.
+fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
+    object
+        .ignore_annotations()
+        .iter()
+        .filter_map(|entry| {
+            let names = entry
+                .str()?
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            Some((names, entry.path.to_text()))
+        })
+        .collect()
+}
+
+/// Whether a suppression listing `names` covers a finding of `rule`: by the rule's id, its
+/// category, or `all`.
+fn suppresses(names: &BTreeSet<String>, rule: &Rule) -> bool {
+    names.contains("all") || names.contains(&*rule.meta.id) || names.contains(&*rule.meta.category)
 }
 
 /// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.
@@ -385,49 +381,72 @@ impl IgnoreComments {
         let mut pending: Option<(BTreeSet<String>, Option<String>)> = None;
         for line_no in 1..=source.line_count() {
             let line = source.line_text(line_no);
-            let trimmed = line.trim_start();
-            if let Some(comment) = trimmed.strip_prefix('#') {
-                if let Some(parsed) = parse_ignore(comment) {
-                    pending = Some(parsed);
+            let comment = IgnoreComment::find(line);
+            let parsed = comment.as_ref().map(|c| {
+                let names = c.names.iter().map(|(_, n)| (*n).to_owned()).collect();
+                (names, c.reason.map(str::to_owned))
+            });
+            if line.trim_start().starts_with('#') {
+                if parsed.is_some() {
+                    pending = parsed;
                 }
                 continue;
             }
-            if trimmed.is_empty() {
+            if line.trim().is_empty() {
                 continue;
             }
             // A trailing comment on the line itself also counts.
-            let trailing = line.find(" #").and_then(|i| parse_ignore(&line[i + 2..]));
-            if let Some(p) = pending.take().or(trailing) {
+            if let Some(p) = pending.take().or(parsed) {
                 by_line.insert(line_no, p);
             }
         }
         IgnoreComments { by_line }
     }
 
-    fn suppression(&self, line: usize, rule: &str) -> Option<Suppression> {
-        let (ids, reason) = self.by_line.get(&line)?;
-        (ids.contains(rule) || ids.contains("all")).then(|| Suppression::Comment {
+    fn suppression(&self, line: usize, rule: &Rule) -> Option<Suppression> {
+        let (names, reason) = self.by_line.get(&line)?;
+        suppresses(names, rule).then(|| Suppression::Comment {
             line,
             reason: reason.clone(),
         })
     }
 }
 
-fn parse_ignore(comment: &str) -> Option<(BTreeSet<String>, Option<String>)> {
-    let rest = comment.trim_start().strip_prefix(IGNORE_COMMENT)?.trim();
-    let (ids, reason) = match rest.split_once(char::is_whitespace) {
-        Some((ids, reason)) => (
-            ids,
-            Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
-        ),
-        None => (rest, None),
-    };
-    let ids: BTreeSet<String> = ids
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    (!ids.is_empty()).then_some((ids, reason))
+/// A `# joblint-ignore: names [reason]` comment in one line of text: a line of its own (it
+/// applies to the next line) or the end of a line (it applies to that line).
+pub(crate) struct IgnoreComment<'t> {
+    /// The rule ids or categories it lists, each with its byte offset in the line.
+    pub names: Vec<(usize, &'t str)>,
+    pub reason: Option<&'t str>,
+}
+
+impl<'t> IgnoreComment<'t> {
+    pub(crate) fn find(line: &'t str) -> Option<Self> {
+        let indent = line.len() - line.trim_start().len();
+        let hash = match line[indent..].starts_with('#') {
+            true => indent,
+            false => line.find(" #")? + 1,
+        };
+        let text = &line[hash + 1..];
+        let start = line.len() - text.trim_start().len();
+        let rest = line[start..].strip_prefix(IGNORE_COMMENT)?;
+        let names_start = line.len() - rest.trim_start().len();
+        let rest = rest.trim();
+        let (list, reason) = match rest.split_once(char::is_whitespace) {
+            Some((list, reason)) => (list, Some(reason.trim()).filter(|r| !r.is_empty())),
+            None => (rest, None),
+        };
+        let mut names = Vec::new();
+        let mut at = names_start;
+        for part in list.split(',') {
+            let name = part.trim();
+            if !name.is_empty() {
+                names.push((at + part.find(name).unwrap_or(0), name));
+            }
+            at += part.len() + 1;
+        }
+        (!names.is_empty()).then_some(IgnoreComment { names, reason })
+    }
 }
 
 /// `# Source: chart/templates/job.yaml` comments of `helm template` output, by document index.
@@ -486,27 +505,58 @@ mod tests {
         }
     }
 
+    /// A suppression names rules by id or by category, in an annotation or a comment.
+    #[test]
+    fn suppressions_name_rules_or_categories() {
+        let linter = Linter::builtin().expect("built-in rules load");
+        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {joblint.dev/ignore: ttl}\nspec: # joblint-ignore: deadline,backoff-limit-implicit,ttl-mising reviewed\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n";
+        let report = linter.lint_source(&Source::new("t", manifest));
+        let suppressed = |rule: &str| {
+            let found: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| &*f.rule == rule)
+                .collect();
+            assert!(!found.is_empty(), "{rule}: {:?}", report.findings);
+            found.iter().all(|f| f.suppressed.is_some())
+        };
+        assert!(suppressed("ttl-missing"));
+        assert!(suppressed("active-deadline-missing"));
+        assert!(suppressed("backoff-limit-implicit"));
+        assert!(!suppressed("mutable-image-tag"));
+        // The name that is no rule is underlined in the comment.
+        let typo = report
+            .findings
+            .iter()
+            .find(|f| &*f.rule == "ignore-unknown-rule")
+            .expect("the typo is reported");
+        let (start, end) = (typo.location.start, typo.location.end);
+        assert_eq!((start.line, start.column, end.column), (6, 57, 67));
+        assert_eq!(&manifest[typo.location.span.clone()], "ttl-mising");
+    }
+
     #[test]
     fn ignore_comments() {
-        assert_eq!(
-            parse_ignore(" joblint-ignore: a,b  because reasons"),
-            Some((
-                ["a".to_owned(), "b".to_owned()].into(),
-                Some("because reasons".to_owned())
-            ))
-        );
-        assert_eq!(parse_ignore(" something else"), None);
+        let line = "b: 2 # joblint-ignore: a,ttl,b  because reasons";
+        let c = IgnoreComment::find(line).unwrap();
+        assert_eq!(c.names, vec![(23, "a"), (25, "ttl"), (29, "b")]);
+        assert_eq!(c.reason, Some("because reasons"));
+        let c = IgnoreComment::find("  #joblint-ignore:  all").unwrap();
+        assert_eq!((c.names, c.reason), (vec![(20, "all")], None));
+        assert!(IgnoreComment::find("# something else").is_none());
+        assert!(IgnoreComment::find("a: b#joblint-ignore: x").is_none());
         let s = Source::new(
             "t",
             "a: 1\n# joblint-ignore: x\n\nb: 2 # joblint-ignore: y\nc: 3\n",
         );
         let c = IgnoreComments::scan(&s);
-        assert!(c.suppression(4, "x").is_some());
-        assert!(
-            c.suppression(4, "y").is_none(),
+        let names = |line| c.by_line.get(&line).map(|(names, _)| names.clone());
+        assert_eq!(
+            names(4),
+            Some(["x".to_owned()].into()),
             "the pending comment applies first"
         );
-        assert!(c.suppression(5, "x").is_none());
+        assert_eq!(names(5), None);
     }
 
     #[test]

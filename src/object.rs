@@ -221,6 +221,25 @@ impl<'a> Object<'a> {
         self.places.labels.as_ref()?.node.get(key)?.as_str()
     }
 
+    /// The `joblint.dev/ignore` annotations of the object, its pod template and a CronJob's
+    /// jobTemplate, where present.
+    pub fn ignore_annotations(&self) -> Vec<Field<'a>> {
+        let annotations = |f: Field<'a>| f.descend(&["metadata", "annotations"]);
+        let job_template = match self.kind {
+            Kind::CronJob => self.root_field().descend(&["spec", "jobTemplate"]),
+            Kind::Job => None,
+        };
+        [
+            self.annotations().cloned(),
+            self.pod_template().and_then(annotations),
+            job_template.and_then(annotations),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|map| map.map_entry(crate::lint::IGNORE_ANNOTATION))
+        .collect()
+    }
+
     /// The regular containers of the pod template, with their paths.
     pub fn containers(&self) -> &[Field<'a>] {
         &self.places.containers[..self.places.regular]

@@ -152,6 +152,8 @@ pub struct Memo<'a> {
 /// What a check sees: the object, the rule's parameters and the target Kubernetes version.
 pub struct Ctx<'o, 'a> {
     pub object: &'o Object<'a>,
+    /// Every rule, enabled or not (for checks about rule names).
+    pub catalog: &'o Catalog,
     pub params: &'o BTreeMap<String, serde_json::Value>,
     pub kube_version: KubeVersion,
     /// The text the object was read from (for checks that look at how a value was written).
@@ -398,6 +400,33 @@ impl Catalog {
 
     pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
         self.rules.iter().find(|r| &*r.meta.id == id)
+    }
+
+    /// The rules a name selects: the rule of that id, or every rule of that category (`api`,
+    /// `ttl`, ...); for a name that is neither, the message to show (with the nearest name).
+    pub fn select(&self, name: &str) -> Result<Vec<&str>, String> {
+        if let Some(rule) = self.get(name) {
+            return Ok(vec![&*rule.meta.id]);
+        }
+        let ids: Vec<&str> = self
+            .rules
+            .iter()
+            .filter(|r| &*r.meta.category == name)
+            .map(|r| &*r.meta.id)
+            .collect();
+        if !ids.is_empty() {
+            return Ok(ids);
+        }
+        let suggestion = self
+            .rules
+            .iter()
+            .flat_map(|r| [&*r.meta.id, &*r.meta.category])
+            .min_by_key(|cand| strsim::levenshtein(cand, name))
+            .filter(|cand| strsim::levenshtein(cand, name) <= 3);
+        Err(match suggestion {
+            Some(s) => format!("unknown rule `{name}` (did you mean `{s}`?)"),
+            None => format!("unknown rule `{name}` (see `joblint rules`)"),
+        })
     }
 }
 

@@ -124,10 +124,12 @@ pub mod testing {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let arena = crate::path::PathArena::new();
+        let catalog = crate::rule::Catalog::builtin().expect("built-in rules load");
         let mut out = Vec::new();
         for object in &recognise(stream.roots(), &arena).objects {
             let ctx = Ctx {
                 object,
+                catalog: &catalog,
                 params: &params,
                 kube_version: KubeVersion::default(),
                 source: &source,

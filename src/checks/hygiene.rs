@@ -1,7 +1,8 @@
-//! Hygiene that bites Jobs: resource requests, containers that never exit, and selectors that
-//! take in other pods.
+//! Hygiene that bites Jobs: resource requests, containers that never exit, selectors that take
+//! in other pods, and suppressions that suppress nothing.
 
 use super::common::container_name;
+use crate::lint::{IGNORE_ANNOTATION, IgnoreComment};
 use crate::object::{Field, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -144,6 +145,54 @@ fn contains_words(haystack: &str, needle: &str) -> bool {
     !needle.is_empty() && words.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
+/// A `joblint.dev/ignore` annotation or `# joblint-ignore:` comment that names neither a rule, a
+/// category nor `all` (a typo, or a rule of another tool): it suppresses nothing.
+pub fn ignore_unknown_rule<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
+    let unknown = |name: &str| match name {
+        "all" => None,
+        _ => ctx.catalog.select(name).err(),
+    };
+    for entry in ctx.object.ignore_annotations() {
+        let Some(names) = entry.str() else {
+            continue;
+        };
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if let Some(why) = unknown(name) {
+                out.push(Diagnostic::new(
+                    entry.target(),
+                    format!("`{IGNORE_ANNOTATION}` lists an {why}, which suppresses nothing"),
+                ));
+            }
+        }
+    }
+    // The comments inside the object's text (a tree decoded without text has none).
+    let span = &ctx.object.root.span;
+    if span.is_empty() {
+        return;
+    }
+    let (first, last) = (
+        ctx.source.line_col(span.start).line,
+        ctx.source.line_col(span.end).line,
+    );
+    for line in first..=last {
+        let Some(comment) = IgnoreComment::find(ctx.source.line_text(line)) else {
+            continue;
+        };
+        let start = ctx.source.line_start(line);
+        for (at, name) in comment.names {
+            if let Some(why) = unknown(name) {
+                out.push(Diagnostic::new(
+                    Target {
+                        path: ctx.object.root_field().path,
+                        span: start + at..start + at + name.len(),
+                    },
+                    format!("`# joblint-ignore:` lists an {why}, which suppresses nothing"),
+                ));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +325,31 @@ mod tests {
             "      initContainers:\n        - name: istio-proxy\n          restartPolicy: Always\n      containers:\n        - name: main\n        - name: other\n",
         );
         assert!(run(sidecar_blocks_completion, &native, &params()).is_empty());
+    }
+
+    #[test]
+    fn ignores_naming_no_rule() {
+        let job = |annotations: &str, comment: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {{{annotations}}}\nspec:\n  backoffLimit: 0 {comment}\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: c, image: busybox}}]\n"
+            )
+        };
+        let clean = job(
+            "joblint.dev/ignore: 'ttl-missing, deadline,all'",
+            "# joblint-ignore: backoff,retries-without-idempotency reviewed",
+        );
+        assert!(run(ignore_unknown_rule, &clean, &[]).is_empty());
+        let typos = job(
+            "joblint.dev/ignore: 'ttl-mising,kube-score/x'",
+            "# joblint-ignore: backof",
+        );
+        assert_eq!(
+            run(ignore_unknown_rule, &typos, &[]),
+            [
+                "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `ttl-mising` (did you mean `ttl-missing`?), which suppresses nothing",
+                "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `kube-score/x` (see `joblint rules`), which suppresses nothing",
+                ": `# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing",
+            ]
+        );
     }
 }

@@ -84,6 +84,7 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
         hygiene::sidecar_blocks_completion,
     ),
     ("manual-selector", hygiene::manual_selector),
+    ("ignore-unknown-rule", hygiene::ignore_unknown_rule),
     ("api-object-name", api::api_object_name),
     ("api-labels-annotations", api::api_labels_annotations),
     ("api-selector", api::api_selector),

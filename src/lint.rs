@@ -3,6 +3,7 @@
 //! it has decoded into a tree, for findings reduced to what an admission response shows. From
 //! the objects on, both take the same path (`Linter::check_object`).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
@@ -22,6 +23,8 @@ use crate::yaml::{self, Node};
 pub const IGNORE_ANNOTATION: &str = "joblint.dev/ignore";
 /// The comment that suppresses rules on the next line.
 pub const IGNORE_COMMENT: &str = "joblint-ignore:";
+/// The rule that reports suppressions that suppressed nothing.
+const IGNORE_UNUSED: &str = "ignore-unused";
 
 /// The arena's first chunk: the paths of one object take 1-3 KB (it grows for a document with
 /// more, such as a `List`).
@@ -50,7 +53,7 @@ struct ActiveRule {
 impl Linter {
     pub fn new(catalog: Arc<Catalog>, settings: Settings) -> Self {
         let active = Kind::ALL.map(|kind| {
-            catalog
+            let mut active: Vec<ActiveRule> = catalog
                 .rules()
                 .iter()
                 .filter(|rule| rule.meta.applies_to.contains(&kind))
@@ -62,7 +65,10 @@ impl Linter {
                         builtin: rule.builtin_check(),
                     })
                 })
-                .collect()
+                .collect();
+            // `ignore-unused` runs last: it reads which suppressions the others' findings met.
+            active.sort_by_key(|r| &*r.rule.meta.id == IGNORE_UNUSED);
+            Arc::from(active)
         });
         Linter {
             catalog,
@@ -158,7 +164,8 @@ impl Linter {
         // suppress nothing in a tree without text.)
         let mut object_briefs: Vec<(Brief, bool)> = Vec::new();
         for object in &recognise([(0, root)], &arena).objects {
-            self.check_object(source, object, |rule, state, diag, suppressed| {
+            let used = SuppressionUse::new(&self.active[object.kind.index()]);
+            self.check_object(source, object, &used, |rule, state, diag, suppressed| {
                 let brief = Brief {
                     rule: &rule.meta.id,
                     category: &rule.meta.category,
@@ -239,9 +246,11 @@ impl Linter {
         out: &mut Vec<Finding>,
     ) {
         let first = out.len();
-        self.check_object(source, object, |rule, state, diag, suppressed| {
+        let used = SuppressionUse::new(&self.active[object.kind.index()]);
+        self.check_object(source, object, &used, |rule, state, diag, suppressed| {
             let location = Location::new(source, diag.target.span.clone());
-            let suppressed = suppressed.or_else(|| comments.suppression(location.start.line, rule));
+            let comment = comments.suppression(location.start.line, rule, &used);
+            let suppressed = suppressed.or(comment);
             out.push(Finding {
                 rule: rule.meta.id.clone(),
                 category: rule.meta.category.clone(),
@@ -273,6 +282,7 @@ impl Linter {
         &'s self,
         source: &Source,
         object: &Object<'a>,
+        used: &SuppressionUse,
         mut emit: impl FnMut(&'s Rule, &'s RuleState, Diagnostic<'a>, Option<Suppression>),
     ) {
         let ignored = if self.settings.annotation_opt_out {
@@ -296,16 +306,21 @@ impl Linter {
                 kube_version,
                 source,
                 memo: &memo,
+                suppressions: used,
             };
             match builtin {
                 Some(check) => check(&ctx, &mut diags),
                 None => rule.run_check(&ctx, &mut diags),
             }
             for diag in diags.drain(..) {
-                let suppressed = ignored
-                    .iter()
-                    .find(|(names, _)| suppresses(names, rule))
-                    .map(|(_, path)| Suppression::Annotation { path: path.clone() });
+                let mut suppressed = None;
+                // Every annotation that covers the finding has been of use; the first one is
+                // named as the finding's suppression.
+                for (names, path) in ignored.iter().filter(|(names, _)| suppresses(names, rule)) {
+                    used.mark(Place::Annotation(path.clone()), names, rule);
+                    suppressed
+                        .get_or_insert_with(|| Suppression::Annotation { path: path.clone() });
+                }
                 emit(rule, state, diag, suppressed);
             }
         }
@@ -366,25 +381,33 @@ fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
 /// Whether a suppression listing `names` covers a finding of `rule`: by the rule's id, its
 /// category, or `all`.
 fn suppresses(names: &BTreeSet<String>, rule: &Rule) -> bool {
-    names.contains("all") || names.contains(&*rule.meta.id) || names.contains(&*rule.meta.category)
+    names.iter().any(|name| covers(name, rule))
 }
+
+/// Whether one name of a suppression covers `rule`.
+fn covers(name: &str, rule: &Rule) -> bool {
+    name == "all" || name == &*rule.meta.id || name == &*rule.meta.category
+}
+
+/// A `# joblint-ignore:` comment: its names, its reason and the line it is on.
+type ParsedComment = (BTreeSet<String>, Option<String>, usize);
 
 /// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.
 #[derive(Default)]
 struct IgnoreComments {
-    by_line: BTreeMap<usize, (BTreeSet<String>, Option<String>)>,
+    by_line: BTreeMap<usize, ParsedComment>,
 }
 
 impl IgnoreComments {
     fn scan(source: &Source) -> Self {
         let mut by_line = BTreeMap::new();
-        let mut pending: Option<(BTreeSet<String>, Option<String>)> = None;
+        let mut pending: Option<ParsedComment> = None;
         for line_no in 1..=source.line_count() {
             let line = source.line_text(line_no);
             let comment = IgnoreComment::find(line);
             let parsed = comment.as_ref().map(|c| {
                 let names = c.names.iter().map(|(_, n)| (*n).to_owned()).collect();
-                (names, c.reason.map(str::to_owned))
+                (names, c.reason.map(str::to_owned), line_no)
             });
             if line.trim_start().starts_with('#') {
                 if parsed.is_some() {
@@ -403,12 +426,70 @@ impl IgnoreComments {
         IgnoreComments { by_line }
     }
 
-    fn suppression(&self, line: usize, rule: &Rule) -> Option<Suppression> {
-        let (names, reason) = self.by_line.get(&line)?;
-        suppresses(names, rule).then(|| Suppression::Comment {
+    /// The comment's suppression of a finding of `rule` on `line`, if it covers it (noted in
+    /// `used`).
+    fn suppression(&self, line: usize, rule: &Rule, used: &SuppressionUse) -> Option<Suppression> {
+        let (names, reason, at) = self.by_line.get(&line)?;
+        if !suppresses(names, rule) {
+            return None;
+        }
+        used.mark(Place::Comment(*at), names, rule);
+        Some(Suppression::Comment {
             line,
             reason: reason.clone(),
         })
+    }
+}
+
+/// Where a suppression is written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Place {
+    /// A `joblint.dev/ignore` annotation, by its path.
+    Annotation(String),
+    /// A `# joblint-ignore:` comment, by the line it is on.
+    Comment(usize),
+}
+
+/// Which names of the suppressions of one object covered a finding, and which rules ran on
+/// it: what `ignore-unused` reads.
+pub(crate) struct SuppressionUse<'l> {
+    active: &'l [ActiveRule],
+    used: RefCell<BTreeSet<(Place, String)>>,
+}
+
+impl<'l> SuppressionUse<'l> {
+    fn new(active: &'l [ActiveRule]) -> Self {
+        SuppressionUse {
+            active,
+            used: RefCell::default(),
+        }
+    }
+
+    /// For a check run on its own: no rule ran, nothing was suppressed.
+    #[cfg(test)]
+    pub(crate) fn none() -> SuppressionUse<'static> {
+        SuppressionUse::new(&[])
+    }
+
+    /// Notes each of `names` that covers `rule` as used at `place`.
+    fn mark(&self, place: Place, names: &BTreeSet<String>, rule: &Rule) {
+        let mut used = self.used.borrow_mut();
+        for name in names.iter().filter(|name| covers(name, rule)) {
+            used.insert((place.clone(), name.clone()));
+        }
+    }
+
+    /// Whether `name` at `place` covered a finding.
+    pub(crate) fn is_used(&self, place: &Place, name: &str) -> bool {
+        self.used
+            .borrow()
+            .iter()
+            .any(|(p, n)| p == place && n == name)
+    }
+
+    /// Whether the rule `id` ran on the object.
+    pub(crate) fn ran(&self, id: &str) -> bool {
+        self.active.iter().any(|r| &*r.rule.meta.id == id)
     }
 }
 
@@ -535,6 +616,62 @@ mod tests {
         assert_eq!(&manifest[typo.location.span.clone()], "ttl-mising");
     }
 
+    /// `ignore-unused` reports a name that covered no finding, where every rule it names ran.
+    #[test]
+    fn unused_suppressions() {
+        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {joblint.dev/ignore: 'ttl-missing,resources-missing'}\nspec:\n  ttlSecondsAfterFinished: 3600\n  template:\n    spec:\n      restartPolicy: Never # joblint-ignore: restart-policy-on-failure\n      containers: [{name: c, image: busybox}]\n";
+        let catalog = Arc::new(Catalog::builtin().unwrap());
+        let unused = |only: &[&str]| {
+            let mut settings =
+                Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
+            if !only.is_empty() {
+                let only: Vec<String> = only.iter().map(|s| (*s).to_owned()).collect();
+                settings.restrict_to(&catalog, &only).unwrap();
+            }
+            let linter = Linter::new(catalog.clone(), settings);
+            let report = linter.lint_source(&Source::new("t", manifest));
+            let briefs =
+                linter.lint_tree_brief(&yaml::parse(&Source::new("t", manifest)).documents[0].root);
+            let findings: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| &*f.rule == IGNORE_UNUSED)
+                .map(|f| {
+                    format!(
+                        "{}:{} {}",
+                        f.location.start.line, f.location.start.column, f.message
+                    )
+                })
+                .collect();
+            // The webhook sees the annotations, not the comments.
+            let annotations: Vec<String> = findings
+                .iter()
+                .filter(|f| f.starts_with("5:"))
+                .map(|f| f[5..].to_owned())
+                .collect();
+            let webhook: Vec<String> = briefs
+                .iter()
+                .filter(|b| b.rule == IGNORE_UNUSED)
+                .map(|b| b.message.clone())
+                .collect();
+            assert_eq!(webhook, annotations, "{only:?}");
+            findings
+        };
+        assert_eq!(
+            unused(&[]),
+            [
+                "5:37 `joblint.dev/ignore` lists `ttl-missing`, which suppresses nothing here",
+                "10:46 `# joblint-ignore:` lists `restart-policy-on-failure`, which suppresses nothing here",
+            ]
+        );
+        // A name is judged only when its rules ran.
+        assert_eq!(
+            unused(&["ttl-missing", "ignore-unused"]),
+            ["5:37 `joblint.dev/ignore` lists `ttl-missing`, which suppresses nothing here"]
+        );
+        assert!(unused(&["resources-missing", "ignore-unused"]).is_empty());
+    }
+
     #[test]
     fn ignore_comments() {
         let line = "b: 2 # joblint-ignore: a,ttl,b  because reasons";
@@ -550,7 +687,7 @@ mod tests {
             "a: 1\n# joblint-ignore: x\n\nb: 2 # joblint-ignore: y\nc: 3\n",
         );
         let c = IgnoreComments::scan(&s);
-        let names = |line| c.by_line.get(&line).map(|(names, _)| names.clone());
+        let names = |line| c.by_line.get(&line).map(|(names, _, _)| names.clone());
         assert_eq!(
             names(4),
             Some(["x".to_owned()].into()),

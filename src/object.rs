@@ -222,22 +222,40 @@ impl<'a> Object<'a> {
     }
 
     /// The `joblint.dev/ignore` annotations of the object, its pod template and a CronJob's
-    /// jobTemplate, where present.
+    /// jobTemplate, where present. Looked up on the nodes first: fields (with their paths) are
+    /// made only for the annotations found, and most objects have none.
     pub fn ignore_annotations(&self) -> Vec<Field<'a>> {
-        let annotations = |f: Field<'a>| f.descend(&["metadata", "annotations"]);
-        let job_template = match self.kind {
-            Kind::CronJob => self.root_field().descend(&["spec", "jobTemplate"]),
-            Kind::Job => None,
+        use crate::lint::IGNORE_ANNOTATION;
+        let holds = |node: &Node| {
+            node.get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(IGNORE_ANNOTATION))
+                .is_some()
         };
-        [
-            self.annotations().cloned(),
-            self.pod_template().and_then(annotations),
-            job_template.and_then(annotations),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|map| map.map_entry(crate::lint::IGNORE_ANNOTATION))
-        .collect()
+        let entry = |holder: Field<'a>| {
+            holder
+                .descend(&["metadata", "annotations"])?
+                .map_entry(IGNORE_ANNOTATION)
+        };
+        let mut out = Vec::new();
+        if holds(self.root) {
+            out.extend(
+                self.annotations()
+                    .and_then(|a| a.map_entry(IGNORE_ANNOTATION)),
+            );
+        }
+        if let Some(template) = self.pod_template().filter(|t| holds(t.node)) {
+            out.extend(entry(template));
+        }
+        let job_template = self.root.get("spec").and_then(|s| s.get("jobTemplate"));
+        if matches!(self.kind, Kind::CronJob) && job_template.is_some_and(holds) {
+            out.extend(
+                self.root_field()
+                    .descend(&["spec", "jobTemplate"])
+                    .and_then(entry),
+            );
+        }
+        out
     }
 
     /// The regular containers of the pod template, with their paths.

@@ -160,6 +160,8 @@ pub struct Ctx<'o, 'a> {
     pub source: &'o Source,
     /// Analyses shared between the rules of this object.
     pub memo: &'o Memo<'a>,
+    /// Which suppressions of the object covered a finding of the rules that ran before.
+    pub(crate) suppressions: &'o crate::lint::SuppressionUse<'o>,
 }
 
 impl<'o, 'a> Ctx<'o, 'a> {

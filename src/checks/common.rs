@@ -134,6 +134,7 @@ pub mod testing {
                 kube_version: KubeVersion::default(),
                 source: &source,
                 memo: &crate::rule::Memo::default(),
+                suppressions: &crate::lint::SuppressionUse::none(),
             };
             check(&ctx, &mut out);
         }

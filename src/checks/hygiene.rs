@@ -2,7 +2,7 @@
 //! in other pods, and suppressions that suppress nothing.
 
 use super::common::container_name;
-use crate::lint::{IGNORE_ANNOTATION, IgnoreComment};
+use crate::lint::{IgnoreComment, Place};
 use crate::object::{Field, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -152,20 +152,65 @@ pub fn ignore_unknown_rule<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>)
         "all" => None,
         _ => ctx.catalog.select(name).err(),
     };
+    for_each_ignore(ctx, |_, name, target, written| {
+        if let Some(why) = unknown(name) {
+            out.push(Diagnostic::new(
+                target,
+                format!("{written} lists an {why}, which suppresses nothing"),
+            ));
+        }
+    });
+}
+
+/// A name in a `joblint.dev/ignore` annotation or `# joblint-ignore:` comment that covered no
+/// finding on the object: the problem was fixed or the rule changed, and the suppression
+/// would hide the next problem of that rule there. Judged only when every rule the name
+/// covers ran (not under `--only`, or for rules the config turns off).
+pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
+    let kind = ctx.object.kind;
+    let judged = |name: &str| {
+        let ids = match name {
+            "all" => ctx.catalog.rules().iter().map(|r| &*r.meta.id).collect(),
+            _ => match ctx.catalog.select(name) {
+                Ok(ids) => ids,
+                // Reported by ignore-unknown-rule.
+                Err(_) => return false,
+            },
+        };
+        ids.into_iter()
+            .filter(|id| {
+                ctx.catalog
+                    .get(id)
+                    .is_some_and(|r| r.meta.applies_to.contains(&kind))
+            })
+            .all(|id| ctx.suppressions.ran(id))
+    };
+    for_each_ignore(ctx, |place, name, target, written| {
+        if !ctx.suppressions.is_used(&place, name) && judged(name) {
+            out.push(Diagnostic::new(
+                target,
+                format!("{written} lists `{name}`, which suppresses nothing here"),
+            ));
+        }
+    });
+}
+
+/// Each name in the object's ignore annotations (the value underlined) and in the
+/// `# joblint-ignore:` comments inside its text (the name underlined; a tree decoded without
+/// text has none), with where it is written and how to call it in a message.
+fn for_each_ignore<'a>(
+    ctx: &Ctx<'_, 'a>,
+    mut each: impl FnMut(Place, &str, Target<'a>, &'static str),
+) {
     for entry in ctx.object.ignore_annotations() {
         let Some(names) = entry.str() else {
             continue;
         };
         for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            if let Some(why) = unknown(name) {
-                out.push(Diagnostic::new(
-                    entry.target(),
-                    format!("`{IGNORE_ANNOTATION}` lists an {why}, which suppresses nothing"),
-                ));
-            }
+            let place = Place::Annotation(entry.path.to_text());
+            each(place, name, entry.target(), "`joblint.dev/ignore`");
         }
     }
-    // The comments inside the object's text (a tree decoded without text has none).
     let span = &ctx.object.root.span;
     if span.is_empty() {
         return;
@@ -180,15 +225,11 @@ pub fn ignore_unknown_rule<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>)
         };
         let start = ctx.source.line_start(line);
         for (at, name) in comment.names {
-            if let Some(why) = unknown(name) {
-                out.push(Diagnostic::new(
-                    Target {
-                        path: ctx.object.root_field().path,
-                        span: start + at..start + at + name.len(),
-                    },
-                    format!("`# joblint-ignore:` lists an {why}, which suppresses nothing"),
-                ));
-            }
+            let target = Target {
+                path: ctx.object.root_field().path,
+                span: start + at..start + at + name.len(),
+            };
+            each(Place::Comment(line), name, target, "`# joblint-ignore:`");
         }
     }
 }

@@ -85,6 +85,7 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
     ),
     ("manual-selector", hygiene::manual_selector),
     ("ignore-unknown-rule", hygiene::ignore_unknown_rule),
+    ("ignore-unused", hygiene::ignore_unused),
     ("api-object-name", api::api_object_name),
     ("api-labels-annotations", api::api_labels_annotations),
     ("api-selector", api::api_selector),

@@ -164,7 +164,7 @@ impl Linter {
         // suppress nothing in a tree without text.)
         let mut object_briefs: Vec<(Brief, bool)> = Vec::new();
         for object in &recognise([(0, root)], &arena).objects {
-            let used = SuppressionUse::new(&self.active[object.kind.index()]);
+            let used = self.suppression_use(object);
             self.check_object(source, object, &used, |rule, state, diag, suppressed| {
                 let brief = Brief {
                     rule: &rule.meta.id,
@@ -246,7 +246,7 @@ impl Linter {
         out: &mut Vec<Finding>,
     ) {
         let first = out.len();
-        let used = SuppressionUse::new(&self.active[object.kind.index()]);
+        let used = self.suppression_use(object);
         self.check_object(source, object, &used, |rule, state, diag, suppressed| {
             let location = Location::new(source, diag.target.span.clone());
             let comment = comments.suppression(location.start.line, rule, &used);
@@ -274,6 +274,14 @@ impl Linter {
             });
         });
         dedup_same_problem(out, first, |f| (&f.category, &f.path));
+    }
+
+    fn suppression_use(&self, object: &Object<'_>) -> SuppressionUse<'_> {
+        SuppressionUse {
+            active: &self.active[object.kind.index()],
+            annotations_honoured: self.settings.annotation_opt_out,
+            used: RefCell::default(),
+        }
     }
 
     /// Runs the enabled rules on one object and hands `emit` each diagnostic, with its rule, the
@@ -454,21 +462,25 @@ pub(crate) enum Place {
 /// it: what `ignore-unused` reads.
 pub(crate) struct SuppressionUse<'l> {
     active: &'l [ActiveRule],
+    /// False where policy ignores `joblint.dev/ignore` (`allow-annotation-opt-out: false`).
+    annotations_honoured: bool,
     used: RefCell<BTreeSet<(Place, String)>>,
 }
 
-impl<'l> SuppressionUse<'l> {
-    fn new(active: &'l [ActiveRule]) -> Self {
+impl SuppressionUse<'_> {
+    /// For a check run on its own: no rule ran, nothing was suppressed.
+    #[cfg(test)]
+    pub(crate) fn none() -> SuppressionUse<'static> {
         SuppressionUse {
-            active,
+            active: &[],
+            annotations_honoured: true,
             used: RefCell::default(),
         }
     }
 
-    /// For a check run on its own: no rule ran, nothing was suppressed.
-    #[cfg(test)]
-    pub(crate) fn none() -> SuppressionUse<'static> {
-        SuppressionUse::new(&[])
+    /// Whether `joblint.dev/ignore` annotations suppress findings here.
+    pub(crate) fn annotations_honoured(&self) -> bool {
+        self.annotations_honoured
     }
 
     /// Notes each of `names` that covers `rule` as used at `place`.
@@ -670,6 +682,18 @@ mod tests {
             ["5:37 `joblint.dev/ignore` lists `ttl-missing`, which suppresses nothing here"]
         );
         assert!(unused(&["resources-missing", "ignore-unused"]).is_empty());
+        // Where annotations are not honoured, they are overruled, not left over.
+        let mut settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
+        settings.annotation_opt_out = false;
+        let report =
+            Linter::new(catalog.clone(), settings).lint_source(&Source::new("t", manifest));
+        let lines: Vec<usize> = report
+            .findings
+            .iter()
+            .filter(|f| &*f.rule == IGNORE_UNUSED)
+            .map(|f| f.location.start.line)
+            .collect();
+        assert_eq!(lines, [10]);
     }
 
     #[test]

@@ -186,7 +186,12 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
             .all(|id| ctx.suppressions.ran(id))
     };
     for_each_ignore(ctx, |place, name, target, written| {
-        if !ctx.suppressions.is_used(&place, name) && judged(name) {
+        // Where policy ignores the annotations, they are not left over but overruled.
+        let honoured = match place {
+            Place::Annotation(_) => ctx.suppressions.annotations_honoured(),
+            Place::Comment(_) => true,
+        };
+        if honoured && !ctx.suppressions.is_used(&place, name) && judged(name) {
             out.push(Diagnostic::new(
                 target,
                 format!("{written} lists `{name}`, which suppresses nothing here"),

@@ -201,8 +201,8 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
 }
 
 /// Each name in the object's ignore annotations (the value underlined) and in the
-/// `# joblint-ignore:` comments inside its text (the name underlined; a tree decoded without
-/// text has none), with where it is written and how to call it in a message.
+/// `# joblint-ignore:` comments in its text or just above it (the name underlined; a tree
+/// decoded without text has none), with where it is written and how to call it in a message.
 fn for_each_ignore<'a>(
     ctx: &Ctx<'_, 'a>,
     mut each: impl FnMut(Place, &str, Target<'a>, &'static str),
@@ -220,10 +220,20 @@ fn for_each_ignore<'a>(
     if span.is_empty() {
         return;
     }
-    let (first, last) = (
+    let (mut first, last) = (
         ctx.source.line_col(span.start).line,
         ctx.source.line_col(span.end).line,
     );
+    // Comment lines just above the object apply to its first line.
+    while first > 1
+        && ctx
+            .source
+            .line_text(first - 1)
+            .trim_start()
+            .starts_with('#')
+    {
+        first -= 1;
+    }
     for line in first..=last {
         let Some(comment) = IgnoreComment::find(ctx.source.line_text(line)) else {
             continue;
@@ -395,6 +405,18 @@ mod tests {
                 "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `ttl-mising` (did you mean `ttl-missing`?), which suppresses nothing",
                 "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `kube-score/x` (see `joblint rules`), which suppresses nothing",
                 ": `# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing",
+            ]
+        );
+        // A comment just above a document belongs to that document only.
+        let two = format!(
+            "{}---\n# joblint-ignore: backof\n{}",
+            job("a: b", ""),
+            job("a: b", "")
+        );
+        assert_eq!(
+            run(ignore_unknown_rule, &two, &[]),
+            [
+                ": `# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing"
             ]
         );
     }

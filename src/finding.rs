@@ -193,7 +193,8 @@ pub struct Finding {
     /// Why it matters (the first sentence of the rule's rationale).
     #[serde(skip)]
     pub why: Option<Arc<str>>,
-    /// The field path, relative to the object, in the API server's notation.
+    /// The field path, relative to the object, in the API server's notation; empty for a
+    /// finding on a comment.
     pub path: String,
     pub location: Location,
     pub labels: Vec<Label>,
@@ -201,6 +202,17 @@ pub struct Finding {
     pub object: Arc<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// `Job/name: spec.field` for messages: the object, and the field path when the finding is
+    /// on a field.
+    pub fn object_and_path(&self, separator: &str) -> String {
+        match self.path.as_str() {
+            "" => self.object.display_name(),
+            path => format!("{}{separator}{path}", self.object.display_name()),
+        }
+    }
 }
 
 /// A finding as the admission webhook reports it: which rule, how serious, where and what.

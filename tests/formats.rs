@@ -534,6 +534,60 @@ fn gitlab_code_quality() {
     assert_eq!(fps.len(), 3, "fingerprints are unique");
 }
 
+/// A finding on a `# joblint-ignore:` comment has no field path: the formats that name the
+/// field name the object alone.
+#[test]
+fn findings_on_comments_name_the_object_alone() {
+    let dir = scratch("comment");
+    std::fs::write(
+        dir.join("job.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: tidy\nspec:\n  backoffLimit: 0 # joblint-ignore: backof\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = joblint_in(
+            &dir,
+            &[
+                "lint",
+                "--only",
+                "ignore-unknown-rule",
+                "--format",
+                format,
+                "job.yaml",
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let message = "`# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing";
+    let github = run("github");
+    assert!(
+        github.starts_with(&format!(
+            "::warning file=job.yaml,line=6,col=37,endLine=6,endColumn=43,title=joblint ignore-unknown-rule::{message} (Job/tidy)%0Ahelp: "
+        )),
+        "{github}"
+    );
+    let gitlab: Value = serde_json::from_str(&run("gitlab")).unwrap();
+    assert_eq!(gitlab[0]["description"], format!("{message} (Job/tidy)"));
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_valid_sarif(&sarif);
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "Job/tidy"
+    );
+    let junit = run("junit");
+    assert!(
+        junit.contains("<testcase name=\"Job/tidy [ignore-unknown-rule]\" classname=\"job.yaml\">")
+            && junit.contains(&format!(
+                ">job.yaml:6:37: warning [ignore-unknown-rule] {message}&#10;help: "
+            )),
+        "{junit}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn one_run_writes_several_formats() {
     let dir = scratch("several");

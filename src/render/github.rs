@@ -57,7 +57,7 @@ pub fn render(report: &RunReport, _catalog: &Catalog, ctx: &RunContext) -> Strin
                 );
             }
             let _ = write!(props, ",title={}", property(&format!("joblint {}", f.rule)));
-            let mut message = format!("{} ({}: {})", f.message, f.object.display_name(), f.path);
+            let mut message = format!("{} ({})", f.message, f.object_and_path(": "));
             if let Some(template) = &f.object.template {
                 let _ = write!(message, "\ntemplate: {template}");
             }

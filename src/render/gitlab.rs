@@ -53,8 +53,7 @@ pub fn render(report: &RunReport, _catalog: &Catalog, ctx: &RunContext) -> Strin
                 Some((start, end)) => json!({"begin": start.line, "end": end.line.max(start.line)}),
                 None => json!({"begin": 1}),
             };
-            let mut description =
-                format!("{} ({}: {})", f.message, f.object.display_name(), f.path);
+            let mut description = format!("{} ({})", f.message, f.object_and_path(": "));
             if place.region.is_none()
                 && let Some(template) = &f.object.template
             {

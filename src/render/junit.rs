@@ -194,10 +194,13 @@ impl<'a> Suite<'a> {
     }
 }
 
-/// The test case of one finding: `Kind/name [rule-id] path`.
+/// The test case of one finding: `Kind/name [rule-id] path` (no path for one on a comment).
 fn finding_case<'a>(file: &str, f: &'a Finding) -> Case<'a> {
     let mut name = object_name(&f.object);
-    let _ = write!(name, " [{}] {}", f.rule, f.path);
+    let _ = write!(name, " [{}]", f.rule);
+    if !f.path.is_empty() {
+        let _ = write!(name, " {}", f.path);
+    }
     Case {
         name,
         classname: classname(file, &f.object),
@@ -211,15 +214,17 @@ fn finding_case<'a>(file: &str, f: &'a Finding) -> Case<'a> {
 /// Where, what, and how to fix it: the failure's text.
 fn failure_body(f: &Finding) -> String {
     let mut body = format!(
-        "{}:{}:{}: {} [{}] {}\npath: {}",
+        "{}:{}:{}: {} [{}] {}",
         f.location.file,
         f.location.start.line,
         f.location.start.column,
         f.severity,
         f.rule,
         f.message,
-        f.path
     );
+    if !f.path.is_empty() {
+        let _ = write!(body, "\npath: {}", f.path);
+    }
     if let Some(template) = &f.object.template {
         let _ = write!(body, "\ntemplate: {template}");
     }

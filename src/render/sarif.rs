@@ -112,7 +112,7 @@ fn result(f: &Finding, catalog: &Catalog, ctx: &RunContext) -> Value {
     let place = ctx.place(f);
     let mut location = physical(&place);
     location["logicalLocations"] = json!([{
-        "fullyQualifiedName": format!("{}:{}", f.object.display_name(), f.path),
+        "fullyQualifiedName": f.object_and_path(":"),
         "kind": "object",
     }]);
     let mut r = json!({

@@ -672,14 +672,14 @@ mod tests {
         assert_eq!(
             unused(&[]),
             [
-                "5:37 `joblint.dev/ignore` lists `ttl-missing`, which suppresses nothing here",
-                "10:46 `# joblint-ignore:` lists `restart-policy-on-failure`, which suppresses nothing here",
+                "5:37 `ttl-missing` suppresses nothing here",
+                "10:46 `restart-policy-on-failure` suppresses nothing here",
             ]
         );
         // A name is judged only when its rules ran.
         assert_eq!(
             unused(&["ttl-missing", "ignore-unused"]),
-            ["5:37 `joblint.dev/ignore` lists `ttl-missing`, which suppresses nothing here"]
+            ["5:37 `ttl-missing` suppresses nothing here"]
         );
         assert!(unused(&["resources-missing", "ignore-unused"]).is_empty());
         // Where annotations are not honoured, they are overruled, not left over.

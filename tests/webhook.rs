@@ -732,20 +732,39 @@ async fn config_decides_exemptions_severity_and_opt_out() {
     assert_eq!(response["allowed"], false, "{response}");
     server.stop().await;
 
-    // The joblint.dev/ignore annotation counts unless the config switches it off.
+    // The joblint.dev/ignore annotation counts unless the config switches it off. Its names
+    // are checked: a typo and a name that suppressed nothing come back as warnings.
     let mut annotated = fixture("job-create-no-restart-policy");
     annotated["request"]["object"]["metadata"]["annotations"]["joblint.dev/ignore"] =
-        Value::from("restart-policy-invalid");
-    let server = start(Setup::new()).await;
+        Value::from("restart-policy-invalid,ttl-mising,backoff-limit-too-high");
+    let only = "only: [restart-policy-invalid, backoff-limit-too-high, ignore-unknown-rule, ignore-unused]\n";
+    let server = start(Setup::new().config(only)).await;
     let response = response_of(&annotated, &server.client().review(&annotated).await);
     assert_eq!(response["allowed"], true, "{response}");
+    assert_eq!(
+        warnings(&response),
+        [
+            "[ignore-unknown-rule] metadata.annotations[joblint.dev/ignore]: unknown rule `ttl-mising` (did you mean `ttl-missing`?)",
+            "[ignore-unused] metadata.annotations[joblint.dev/ignore]: `backoff-limit-too-high` suppresses nothing here",
+        ],
+        "{response}"
+    );
     server.stop().await;
-    let server = start(Setup::new().config("webhook:\n  allow-annotation-opt-out: false\n")).await;
+    let server = start(Setup::new().config(&format!(
+        "{only}webhook:\n  allow-annotation-opt-out: false\n"
+    )))
+    .await;
     let response = response_of(&annotated, &server.client().review(&annotated).await);
     assert_eq!(response["allowed"], false, "{response}");
     assert_eq!(
         response["status"]["message"],
         format!("[restart-policy-invalid] spec.template.spec.restartPolicy: {NOT_SET}")
+    );
+    // Overruled, not left over: only the typo is reported.
+    assert_eq!(
+        warning_rules(&response),
+        ["ignore-unknown-rule"],
+        "{response}"
     );
     server.stop().await;
 }

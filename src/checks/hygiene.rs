@@ -152,12 +152,9 @@ pub fn ignore_unknown_rule<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>)
         "all" => None,
         _ => ctx.catalog.select(name).err(),
     };
-    for_each_ignore(ctx, |_, name, target, written| {
+    for_each_ignore(ctx, |_, name, target| {
         if let Some(why) = unknown(name) {
-            out.push(Diagnostic::new(
-                target,
-                format!("{written} lists an {why}, which suppresses nothing"),
-            ));
+            out.push(Diagnostic::new(target, why));
         }
     });
 }
@@ -185,7 +182,7 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
             })
             .all(|id| ctx.suppressions.ran(id))
     };
-    for_each_ignore(ctx, |place, name, target, written| {
+    for_each_ignore(ctx, |place, name, target| {
         // Where policy ignores the annotations, they are not left over but overruled.
         let honoured = match place {
             Place::Annotation(_) => ctx.suppressions.annotations_honoured(),
@@ -194,7 +191,7 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
         if honoured && !ctx.suppressions.is_used(&place, name) && judged(name) {
             out.push(Diagnostic::new(
                 target,
-                format!("{written} lists `{name}`, which suppresses nothing here"),
+                format!("`{name}` suppresses nothing here"),
             ));
         }
     });
@@ -202,18 +199,15 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
 
 /// Each name in the object's ignore annotations (the value underlined) and in the
 /// `# joblint-ignore:` comments in its text or just above it (the name underlined; a tree
-/// decoded without text has none), with where it is written and how to call it in a message.
-fn for_each_ignore<'a>(
-    ctx: &Ctx<'_, 'a>,
-    mut each: impl FnMut(Place, &str, Target<'a>, &'static str),
-) {
+/// decoded without text has none), with where it is written.
+fn for_each_ignore<'a>(ctx: &Ctx<'_, 'a>, mut each: impl FnMut(Place, &str, Target<'a>)) {
     for entry in ctx.object.ignore_annotations() {
         let Some(names) = entry.str() else {
             continue;
         };
         for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let place = Place::Annotation(entry.path.to_text());
-            each(place, name, entry.target(), "`joblint.dev/ignore`");
+            each(place, name, entry.target());
         }
     }
     let span = &ctx.object.root.span;
@@ -244,7 +238,7 @@ fn for_each_ignore<'a>(
                 path: ctx.object.root_field().path,
                 span: start + at..start + at + name.len(),
             };
-            each(Place::Comment(line), name, target, "`# joblint-ignore:`");
+            each(Place::Comment(line), name, target);
         }
     }
 }
@@ -402,9 +396,9 @@ mod tests {
         assert_eq!(
             run(ignore_unknown_rule, &typos, &[]),
             [
-                "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `ttl-mising` (did you mean `ttl-missing`?), which suppresses nothing",
-                "metadata.annotations[joblint.dev/ignore]: `joblint.dev/ignore` lists an unknown rule `kube-score/x` (see `joblint rules`), which suppresses nothing",
-                ": `# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing",
+                "metadata.annotations[joblint.dev/ignore]: unknown rule `ttl-mising` (did you mean `ttl-missing`?)",
+                "metadata.annotations[joblint.dev/ignore]: unknown rule `kube-score/x` (see `joblint rules`)",
+                ": unknown rule `backof` (did you mean `backoff`?)",
             ]
         );
         // A comment just above a document belongs to that document only.
@@ -415,9 +409,7 @@ mod tests {
         );
         assert_eq!(
             run(ignore_unknown_rule, &two, &[]),
-            [
-                ": `# joblint-ignore:` lists an unknown rule `backof` (did you mean `backoff`?), which suppresses nothing"
-            ]
+            [": unknown rule `backof` (did you mean `backoff`?)"]
         );
     }
 }

@@ -682,6 +682,25 @@ mod tests {
             ["5:37 `ttl-missing` suppresses nothing here"]
         );
         assert!(unused(&["resources-missing", "ignore-unused"]).is_empty());
+        // Kept on purpose: the rule's own name quiets it (on the whole object, as any annotation
+        // does), and is not reported itself.
+        let kept = manifest.replace("ttl-missing,", "ttl-missing,ignore-unused,");
+        let report = Linter::builtin()
+            .unwrap()
+            .lint_source(&Source::new("t", kept));
+        let unused: Vec<(&str, bool)> = report
+            .findings
+            .iter()
+            .filter(|f| &*f.rule == IGNORE_UNUSED)
+            .map(|f| (f.message.as_str(), f.suppressed.is_some()))
+            .collect();
+        assert_eq!(
+            unused,
+            [
+                ("`ttl-missing` suppresses nothing here", true),
+                ("`restart-policy-on-failure` suppresses nothing here", true),
+            ]
+        );
         // Where annotations are not honoured, they are overruled, not left over.
         let mut settings = Settings::resolve(&catalog, &Config::default(), &[], &[], None).unwrap();
         settings.annotation_opt_out = false;

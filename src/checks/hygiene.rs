@@ -167,6 +167,8 @@ pub fn ignore_unused<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let kind = ctx.object.kind;
     let judged = |name: &str| {
         let ids = match name {
+            // Whether it is of use shows only in this rule's own findings, made after.
+            "ignore-unused" => return false,
             "all" => ctx.catalog.rules().iter().map(|r| &*r.meta.id).collect(),
             _ => match ctx.catalog.select(name) {
                 Ok(ids) => ids,

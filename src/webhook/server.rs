@@ -544,10 +544,10 @@ fn record(
     // Rule lists as comma-separated strings, which log pipelines split and grep; every field a
     // `&str` so that no value goes through `fmt` (this line is written on every request).
     info!(
-        uid = request.uid.as_str(),
-        kind = request.kind.kind.as_str(),
-        namespace = request.namespace.as_deref().unwrap_or(""),
-        name = review::object_name(request),
+        uid = bounded(&request.uid),
+        kind = bounded(&request.kind.kind),
+        namespace = bounded(request.namespace.as_deref().unwrap_or("")),
+        name = bounded(review::object_name(request)),
         operation,
         dry_run = request.dry_run,
         decision,
@@ -556,6 +556,19 @@ fn record(
         denied_by = verdict.denied_by.join(",").as_str(),
         "admission review"
     );
+}
+
+/// The longest string from a request that a log line carries, in bytes: the apiserver's are far
+/// shorter (a name at most 253, a uid 36), a hostile caller's can be as long as the body.
+const MAX_LOG_FIELD: usize = 256;
+
+/// `s` cut to [`MAX_LOG_FIELD`] bytes, at a character boundary.
+fn bounded(s: &str) -> &str {
+    let mut end = s.len().min(MAX_LOG_FIELD);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A non-200 answer (the apiserver applies failurePolicy): a JSON Status, a metric, a log line.
@@ -866,6 +879,18 @@ mod tests {
         }
         // Both kinds of answer were exercised, many times each.
         assert!(ok > 150 && bad > 150, "{ok} answered, {bad} refused");
+    }
+
+    #[test]
+    fn log_fields_are_bounded() {
+        assert_eq!(bounded("db-migrate"), "db-migrate");
+        let long = format!("a{}", "é".repeat(200));
+        assert_eq!(
+            bounded(&long).len(),
+            255,
+            "cut before the character that would cross"
+        );
+        assert!(long.starts_with(bounded(&long)));
     }
 
     #[test]

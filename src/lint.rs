@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::RangeInclusive;
 use std::sync::{Arc, LazyLock};
 
 use crate::checks::CheckFn;
@@ -16,7 +17,7 @@ use crate::input::{Input, read};
 use crate::object::{Kind, Object, recognise};
 use crate::path::PathArena;
 use crate::rule::{Catalog, Ctx, Diagnostic, Memo, Rule};
-use crate::source::Source;
+use crate::source::{Source, Span};
 use crate::yaml::{self, Node};
 
 /// The annotation that suppresses rules on an object or its pod template.
@@ -139,12 +140,11 @@ impl Linter {
             file: name.to_owned(),
             ..FileReport::default()
         };
-        let no_comments = IgnoreComments::default();
         self.lint_documents(
             &source,
             [(0, root)],
             &BTreeMap::new(),
-            &no_comments,
+            &NO_COMMENTS,
             &mut report,
         );
         report
@@ -164,7 +164,7 @@ impl Linter {
         // suppress nothing in a tree without text.)
         let mut object_briefs: Vec<(Brief, bool)> = Vec::new();
         for object in &recognise([(0, root)], &arena).objects {
-            let used = self.suppression_use(object);
+            let used = self.suppression_use(object, &NO_COMMENTS);
             self.check_object(source, object, &used, |rule, state, diag, suppressed| {
                 let brief = Brief {
                     rule: &rule.meta.id,
@@ -246,7 +246,7 @@ impl Linter {
         out: &mut Vec<Finding>,
     ) {
         let first = out.len();
-        let used = self.suppression_use(object);
+        let used = self.suppression_use(object, comments);
         self.check_object(source, object, &used, |rule, state, diag, suppressed| {
             let location = Location::new(source, diag.target.span.clone());
             let comment = comments.suppression(location.start.line, rule, &used);
@@ -276,10 +276,15 @@ impl Linter {
         dedup_same_problem(out, first, |f| (&f.category, &f.path));
     }
 
-    fn suppression_use(&self, object: &Object<'_>) -> SuppressionUse<'_> {
+    fn suppression_use<'l>(
+        &'l self,
+        object: &Object<'_>,
+        comments: &'l IgnoreComments,
+    ) -> SuppressionUse<'l> {
         SuppressionUse {
             active: &self.active[object.kind.index()],
             annotations_honoured: self.settings.annotation_opt_out,
+            comments,
             used: RefCell::default(),
         }
     }
@@ -324,8 +329,12 @@ impl Linter {
                 let mut suppressed = None;
                 // Every annotation that covers the finding has been of use; the first one is
                 // named as the finding's suppression.
-                for (names, path) in ignored.iter().filter(|(names, _)| suppresses(names, rule)) {
-                    used.mark(Place::Annotation(path.clone()), names, rule);
+                for (names, path) in ignored.iter() {
+                    let names = || names.iter().map(String::as_str);
+                    if !suppresses(names(), rule) {
+                        continue;
+                    }
+                    used.mark(Place::Annotation(path.clone()), names(), rule);
                     suppressed
                         .get_or_insert_with(|| Suppression::Annotation { path: path.clone() });
                 }
@@ -370,26 +379,26 @@ fn dedup_same_problem<T>(
 
 /// The names listed in the `joblint.dev/ignore` annotations of the object (see
 /// [`Object::ignore_annotations`]), with each annotation's path.
-fn ignore_annotations(object: &Object<'_>) -> Vec<(BTreeSet<String>, String)> {
+fn ignore_annotations(object: &Object<'_>) -> Vec<(Vec<String>, String)> {
     object
         .ignore_annotations()
         .iter()
         .filter_map(|entry| {
-            let names = entry
-                .str()?
-                .split(',')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect();
+            let names = annotation_names(entry.str()?).map(str::to_owned).collect();
             Some((names, entry.path.to_text()))
         })
         .collect()
 }
 
+/// The names in the value of a `joblint.dev/ignore` annotation: comma-separated.
+pub(crate) fn annotation_names(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|n| !n.is_empty())
+}
+
 /// Whether a suppression listing `names` covers a finding of `rule`: by the rule's id, its
 /// category, or `all`.
-fn suppresses(names: &BTreeSet<String>, rule: &Rule) -> bool {
-    names.iter().any(|name| covers(name, rule))
+fn suppresses<'n>(mut names: impl Iterator<Item = &'n str>, rule: &Rule) -> bool {
+    names.any(|name| covers(name, rule))
 }
 
 /// Whether one name of a suppression covers `rule`.
@@ -397,29 +406,49 @@ fn covers(name: &str, rule: &Rule) -> bool {
     name == "all" || name == &*rule.meta.id || name == &*rule.meta.category
 }
 
-/// A `# joblint-ignore:` comment: its names, its reason and the line it is on.
-type ParsedComment = (BTreeSet<String>, Option<String>, usize);
-
-/// `# joblint-ignore: rule-a,rule-b reason` comments, by the line they apply to.
-#[derive(Default)]
-struct IgnoreComments {
-    by_line: BTreeMap<usize, ParsedComment>,
+/// A `# joblint-ignore:` comment of a source.
+pub(crate) struct ParsedComment {
+    /// The names it lists, each with where it is written in the source.
+    pub names: Vec<(Span, String)>,
+    reason: Option<String>,
 }
 
+/// The `# joblint-ignore: rule-a,rule-b reason` comments of one source, read once: by the line
+/// each is on, and which line each applies to.
+pub(crate) struct IgnoreComments {
+    by_line: BTreeMap<usize, ParsedComment>,
+    /// The line a comment applies to → the line the comment is on.
+    applies: BTreeMap<usize, usize>,
+}
+
+/// For a tree without text.
+static NO_COMMENTS: IgnoreComments = IgnoreComments {
+    by_line: BTreeMap::new(),
+    applies: BTreeMap::new(),
+};
+
 impl IgnoreComments {
-    fn scan(source: &Source) -> Self {
+    pub(crate) fn scan(source: &Source) -> Self {
         let mut by_line = BTreeMap::new();
-        let mut pending: Option<ParsedComment> = None;
+        let mut applies = BTreeMap::new();
+        let mut pending = None;
         for line_no in 1..=source.line_count() {
             let line = source.line_text(line_no);
-            let comment = IgnoreComment::find(line);
-            let parsed = comment.as_ref().map(|c| {
-                let names = c.names.iter().map(|(_, n)| (*n).to_owned()).collect();
-                (names, c.reason.map(str::to_owned), line_no)
+            let start = source.line_start(line_no);
+            let here = IgnoreComment::find(line).map(|c| {
+                let names = c.names.iter();
+                let names = names.map(|&(at, n)| (start + at..start + at + n.len(), n.to_owned()));
+                let reason = c.reason.map(str::to_owned);
+                let comment = ParsedComment {
+                    names: names.collect(),
+                    reason,
+                };
+                by_line.insert(line_no, comment);
+                line_no
             });
             if line.trim_start().starts_with('#') {
-                if parsed.is_some() {
-                    pending = parsed;
+                if here.is_some() {
+                    pending = here;
                 }
                 continue;
             }
@@ -427,25 +456,35 @@ impl IgnoreComments {
                 continue;
             }
             // A trailing comment on the line itself also counts.
-            if let Some(p) = pending.take().or(parsed) {
-                by_line.insert(line_no, p);
+            if let Some(at) = pending.take().or(here) {
+                applies.insert(line_no, at);
             }
         }
-        IgnoreComments { by_line }
+        IgnoreComments { by_line, applies }
     }
 
     /// The comment's suppression of a finding of `rule` on `line`, if it covers it (noted in
     /// `used`).
     fn suppression(&self, line: usize, rule: &Rule, used: &SuppressionUse) -> Option<Suppression> {
-        let (names, reason, at) = self.by_line.get(&line)?;
-        if !suppresses(names, rule) {
+        let at = *self.applies.get(&line)?;
+        let comment = self.by_line.get(&at)?;
+        let names = || comment.names.iter().map(|(_, n)| n.as_str());
+        if !suppresses(names(), rule) {
             return None;
         }
-        used.mark(Place::Comment(*at), names, rule);
+        used.mark(Place::Comment(at), names(), rule);
         Some(Suppression::Comment {
             line,
-            reason: reason.clone(),
+            reason: comment.reason.clone(),
         })
+    }
+
+    /// The comments on `lines`, with the line each is on.
+    pub(crate) fn on_lines(
+        &self,
+        lines: RangeInclusive<usize>,
+    ) -> impl Iterator<Item = (usize, &ParsedComment)> {
+        self.by_line.range(lines).map(|(line, c)| (*line, c))
     }
 }
 
@@ -464,18 +503,27 @@ pub(crate) struct SuppressionUse<'l> {
     active: &'l [ActiveRule],
     /// False where policy ignores `joblint.dev/ignore` (`allow-annotation-opt-out: false`).
     annotations_honoured: bool,
+    /// The source's `# joblint-ignore:` comments.
+    comments: &'l IgnoreComments,
     used: RefCell<BTreeSet<(Place, String)>>,
 }
 
 impl SuppressionUse<'_> {
-    /// For a check run on its own: no rule ran, nothing was suppressed.
+    /// For a check run on its own over a source with these comments: no rule ran, nothing was
+    /// suppressed.
     #[cfg(test)]
-    pub(crate) fn none() -> SuppressionUse<'static> {
+    pub(crate) fn none(comments: &IgnoreComments) -> SuppressionUse<'_> {
         SuppressionUse {
             active: &[],
             annotations_honoured: true,
+            comments,
             used: RefCell::default(),
         }
+    }
+
+    /// The source's `# joblint-ignore:` comments.
+    pub(crate) fn comments(&self) -> &IgnoreComments {
+        self.comments
     }
 
     /// Whether `joblint.dev/ignore` annotations suppress findings here.
@@ -484,10 +532,10 @@ impl SuppressionUse<'_> {
     }
 
     /// Notes each of `names` that covers `rule` as used at `place`.
-    fn mark(&self, place: Place, names: &BTreeSet<String>, rule: &Rule) {
+    fn mark<'n>(&self, place: Place, names: impl Iterator<Item = &'n str>, rule: &Rule) {
         let mut used = self.used.borrow_mut();
-        for name in names.iter().filter(|name| covers(name, rule)) {
-            used.insert((place.clone(), name.clone()));
+        for name in names.filter(|name| covers(name, rule)) {
+            used.insert((place.clone(), name.to_owned()));
         }
     }
 
@@ -507,14 +555,14 @@ impl SuppressionUse<'_> {
 
 /// A `# joblint-ignore: names [reason]` comment in one line of text: a line of its own (it
 /// applies to the next line) or the end of a line (it applies to that line).
-pub(crate) struct IgnoreComment<'t> {
+struct IgnoreComment<'t> {
     /// The rule ids or categories it lists, each with its byte offset in the line.
-    pub names: Vec<(usize, &'t str)>,
-    pub reason: Option<&'t str>,
+    names: Vec<(usize, &'t str)>,
+    reason: Option<&'t str>,
 }
 
 impl<'t> IgnoreComment<'t> {
-    pub(crate) fn find(line: &'t str) -> Option<Self> {
+    fn find(line: &'t str) -> Option<Self> {
         let indent = line.len() - line.trim_start().len();
         let hash = match line[indent..].starts_with('#') {
             true => indent,
@@ -730,7 +778,16 @@ mod tests {
             "a: 1\n# joblint-ignore: x\n\nb: 2 # joblint-ignore: y\nc: 3\n",
         );
         let c = IgnoreComments::scan(&s);
-        let names = |line| c.by_line.get(&line).map(|(names, _, _)| names.clone());
+        let names = |line| {
+            let comment = &c.by_line[c.applies.get(&line)?];
+            Some(
+                comment
+                    .names
+                    .iter()
+                    .map(|(_, n)| n.clone())
+                    .collect::<BTreeSet<_>>(),
+            )
+        };
         assert_eq!(
             names(4),
             Some(["x".to_owned()].into()),

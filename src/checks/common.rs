@@ -125,6 +125,7 @@ pub mod testing {
             .collect();
         let arena = crate::path::PathArena::new();
         let catalog = crate::rule::Catalog::builtin().expect("built-in rules load");
+        let comments = crate::lint::IgnoreComments::scan(&source);
         let mut out = Vec::new();
         for object in &recognise(stream.roots(), &arena).objects {
             let ctx = Ctx {
@@ -134,7 +135,7 @@ pub mod testing {
                 kube_version: KubeVersion::default(),
                 source: &source,
                 memo: &crate::rule::Memo::default(),
-                suppressions: &crate::lint::SuppressionUse::none(),
+                suppressions: &crate::lint::SuppressionUse::none(&comments),
             };
             check(&ctx, &mut out);
         }

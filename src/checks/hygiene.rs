@@ -2,7 +2,7 @@
 //! in other pods, and suppressions that suppress nothing.
 
 use super::common::container_name;
-use crate::lint::{IgnoreComment, Place};
+use crate::lint::{Place, annotation_names};
 use crate::object::{Field, Target};
 use crate::rule::{Ctx, Diagnostic};
 
@@ -207,7 +207,7 @@ fn for_each_ignore<'a>(ctx: &Ctx<'_, 'a>, mut each: impl FnMut(Place, &str, Targ
         let Some(names) = entry.str() else {
             continue;
         };
-        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in annotation_names(names) {
             let place = Place::Annotation(entry.path.to_text());
             each(place, name, entry.target());
         }
@@ -230,15 +230,11 @@ fn for_each_ignore<'a>(ctx: &Ctx<'_, 'a>, mut each: impl FnMut(Place, &str, Targ
     {
         first -= 1;
     }
-    for line in first..=last {
-        let Some(comment) = IgnoreComment::find(ctx.source.line_text(line)) else {
-            continue;
-        };
-        let start = ctx.source.line_start(line);
-        for (at, name) in comment.names {
+    for (line, comment) in ctx.suppressions.comments().on_lines(first..=last) {
+        for (span, name) in &comment.names {
             let target = Target {
                 path: ctx.object.root_field().path,
-                span: start + at..start + at + name.len(),
+                span: span.clone(),
             };
             each(Place::Comment(line), name, target);
         }

@@ -371,7 +371,10 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let span = self.span(&span);
+                let mut span = self.span(&span);
+                if let Some(end) = quoted_end(&self.source.text, &span, style) {
+                    span.end = end;
+                }
                 self.count(1, span.start)?;
                 let value = if tag.is_some() {
                     resolve_tagged(&text, tag.as_deref().map(|t| t.suffix.as_str()), style)
@@ -492,6 +495,30 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Where a quoted scalar starting at `span.start` ends: after its closing quote. The parser's
+/// end runs on to the next token, over a comment later on the line.
+fn quoted_end(text: &str, span: &Span, style: ScalarStyle) -> Option<usize> {
+    let quote = match style {
+        ScalarStyle::SingleQuoted => b'\'',
+        ScalarStyle::DoubleQuoted => b'"',
+        _ => return None,
+    };
+    let bytes = text.get(span.clone())?.as_bytes();
+    if bytes.first() != Some(&quote) {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(span.start + i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// A collection's span ends at its last character, not at the following line's indentation.
@@ -694,6 +721,22 @@ mod tests {
             &source.text[spec.span.clone()],
             "backoffLimit: \"6\"\n  x: [1, 2]"
         );
+    }
+
+    /// saphyr's end of a quoted scalar runs over a comment after it; ours stops at the quote.
+    #[test]
+    fn quoted_spans_end_at_the_closing_quote() {
+        let text = "a: 'it''s # x' # c\nb: \"q \\\" # y\" # c\nc: [\"x\" , 'y' ] # c\nd: \"two\n  lines\" # c\n";
+        let (source, root) = doc(text);
+        let spans: Vec<&str> = ["a", "b", "d"]
+            .iter()
+            .map(|k| &source.text[root.get(k).unwrap().span.clone()])
+            .collect();
+        assert_eq!(spans, ["'it''s # x'", "\"q \\\" # y\"", "\"two\n  lines\""]);
+        let items = root.get("c").unwrap().as_seq().unwrap();
+        let items: Vec<&str> = items.iter().map(|n| &source.text[n.span.clone()]).collect();
+        assert_eq!(items, ["\"x\"", "'y'"]);
+        assert_eq!(root.get("b").unwrap().as_str(), Some("q \" # y"));
     }
 
     #[test]

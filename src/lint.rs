@@ -204,7 +204,7 @@ impl Linter {
             });
         }
         let templates = helm_templates(source, &stream.documents);
-        let comments = IgnoreComments::scan(source);
+        let comments = IgnoreComments::scan(source, &stream.documents);
         self.lint_documents(source, stream.roots(), &templates, &comments, &mut report);
         report
     }
@@ -428,14 +428,17 @@ static NO_COMMENTS: IgnoreComments = IgnoreComments {
 };
 
 impl IgnoreComments {
-    pub(crate) fn scan(source: &Source) -> Self {
+    /// The suppression comments of `source`, whose documents are `documents`: a `#` inside a
+    /// quoted or block scalar (a script's own comment, say) is the scalar's text, not a comment.
+    pub(crate) fn scan(source: &Source, documents: &[yaml::Document]) -> Self {
         let mut by_line = BTreeMap::new();
         let mut applies = BTreeMap::new();
         let mut pending = None;
         for line_no in 1..=source.line_count() {
             let line = source.line_text(line_no);
             let start = source.line_start(line_no);
-            let here = IgnoreComment::find(line).map(|c| {
+            let in_scalar = |at: usize| inside_scalar(documents, start + at);
+            let here = IgnoreComment::find(line, in_scalar).map(|c| {
                 let names = c.names.iter();
                 let names = names.map(|&(at, n)| (start + at..start + at + n.len(), n.to_owned()));
                 let reason = c.reason.map(str::to_owned);
@@ -553,6 +556,23 @@ impl SuppressionUse<'_> {
     }
 }
 
+/// Whether byte `at` of the source is inside a scalar (a key or a value) of `documents`.
+fn inside_scalar(documents: &[yaml::Document], at: usize) -> bool {
+    fn inside(node: &yaml::Node, at: usize) -> bool {
+        node.span.contains(&at)
+            && match &node.value {
+                yaml::Value::Seq(items) => items.iter().any(|n| inside(n, at)),
+                yaml::Value::Map(entries) => entries
+                    .iter()
+                    .any(|e| inside(&e.key, at) || inside(&e.value, at)),
+                _ => true,
+            }
+    }
+    // Documents come in source order.
+    let after = documents.partition_point(|d| d.root.span.start <= at);
+    after > 0 && inside(&documents[after - 1].root, at)
+}
+
 /// A `# joblint-ignore: names [reason]` comment in one line of text: a line of its own (it
 /// applies to the next line) or the end of a line (it applies to that line).
 struct IgnoreComment<'t> {
@@ -562,12 +582,16 @@ struct IgnoreComment<'t> {
 }
 
 impl<'t> IgnoreComment<'t> {
-    fn find(line: &'t str) -> Option<Self> {
-        let indent = line.len() - line.trim_start().len();
-        let hash = match line[indent..].starts_with('#') {
-            true => indent,
-            false => line.find(" #")? + 1,
-        };
+    /// The suppression in `line`: a `#` at the start of the line or after whitespace, followed
+    /// by [`IGNORE_COMMENT`], and not inside a scalar (`in_scalar`, by byte offset in the line).
+    /// It may follow another comment on the line (`# see #12 # joblint-ignore: ttl`).
+    fn find(line: &'t str, in_scalar: impl Fn(usize) -> bool) -> Option<Self> {
+        let hash = line
+            .match_indices('#')
+            .map(|(at, _)| at)
+            .filter(|&at| line[..at].trim_end().len() < at || at == 0)
+            .filter(|&at| line[at + 1..].trim_start().starts_with(IGNORE_COMMENT))
+            .find(|&at| !in_scalar(at))?;
         let text = &line[hash + 1..];
         let start = line.len() - text.trim_start().len();
         let rest = line[start..].strip_prefix(IGNORE_COMMENT)?;
@@ -766,18 +790,20 @@ mod tests {
     #[test]
     fn ignore_comments() {
         let line = "b: 2 # joblint-ignore: a,ttl,b  because reasons";
-        let c = IgnoreComment::find(line).unwrap();
+        let c = IgnoreComment::find(line, |_| false).unwrap();
         assert_eq!(c.names, vec![(23, "a"), (25, "ttl"), (29, "b")]);
         assert_eq!(c.reason, Some("because reasons"));
-        let c = IgnoreComment::find("  #joblint-ignore:  all").unwrap();
+        let c = IgnoreComment::find("  #joblint-ignore:  all", |_| false).unwrap();
         assert_eq!((c.names, c.reason), (vec![(20, "all")], None));
-        assert!(IgnoreComment::find("# something else").is_none());
-        assert!(IgnoreComment::find("a: b#joblint-ignore: x").is_none());
+        assert!(IgnoreComment::find("# something else", |_| false).is_none());
+        assert!(IgnoreComment::find("a: b#joblint-ignore: x", |_| false).is_none());
+        let c = IgnoreComment::find("a: 1 # see #12 # joblint-ignore: ttl", |_| false).unwrap();
+        assert_eq!(c.names, vec![(33, "ttl")]);
         let s = Source::new(
             "t",
             "a: 1\n# joblint-ignore: x\n\nb: 2 # joblint-ignore: y\nc: 3\n",
         );
-        let c = IgnoreComments::scan(&s);
+        let c = IgnoreComments::scan(&s, &yaml::parse(&s).documents);
         let names = |line| {
             let comment = &c.by_line[c.applies.get(&line)?];
             Some(
@@ -794,6 +820,51 @@ mod tests {
             "the pending comment applies first"
         );
         assert_eq!(names(5), None);
+    }
+
+    /// A `#` in a quoted or block scalar is the scalar's text; the header of a block scalar and
+    /// the end of a quoted one's line can still carry a comment.
+    #[test]
+    fn ignore_comments_inside_scalars_are_text() {
+        let text = "\
+a: \"x # joblint-ignore: in-quoted\"
+b: 'y #joblint-ignore: in-single' # joblint-ignore: after-quoted
+c: | # joblint-ignore: on-header
+  echo hi # joblint-ignore: in-block
+  # joblint-ignore: in-block-line
+  done
+d: >-
+  folded # joblint-ignore: in-folded
+e: \"multi
+  line # joblint-ignore: in-multiline\"
+# joblint-ignore: own-line
+f: 1
+g: |
+  x
+# joblint-ignore: after-block
+h: 1
+";
+        let s = Source::new("t", text);
+        let stream = yaml::parse(&s);
+        assert!(stream.error.is_none(), "{:?}", stream.error);
+        let c = IgnoreComments::scan(&s, &stream.documents);
+        let found: Vec<(usize, &str)> = c
+            .by_line
+            .iter()
+            .flat_map(|(line, comment)| comment.names.iter().map(|(_, n)| (*line, n.as_str())))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "after-quoted"),
+                (3, "on-header"),
+                (11, "own-line"),
+                (15, "after-block")
+            ]
+        );
+        assert_eq!(c.applies.get(&12), Some(&11));
+        assert_eq!(c.applies.get(&16), Some(&15));
+        assert_eq!(c.applies.get(&5), None);
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub mod testing {
             .collect();
         let arena = crate::path::PathArena::new();
         let catalog = crate::rule::Catalog::builtin().expect("built-in rules load");
-        let comments = crate::lint::IgnoreComments::scan(&source);
+        let comments = crate::lint::IgnoreComments::scan(&source, &stream.documents);
         let mut out = Vec::new();
         for object in &recognise(stream.roots(), &arena).objects {
             let ctx = Ctx {

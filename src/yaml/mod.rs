@@ -421,8 +421,8 @@ impl Builder<'_> {
                         anchor,
                         items,
                     } => {
-                        let end = items.last().map_or(end, |n| n.span.end.max(end));
-                        let end = trim_end(self.source, start, end);
+                        let last = items.last().map(|n| n.span.end);
+                        let end = collection_end(self.source, start, last, end);
                         (
                             Node {
                                 value: Value::Seq(items),
@@ -437,8 +437,8 @@ impl Builder<'_> {
                         entries,
                         ..
                     } => {
-                        let end = entries.last().map_or(end, |e| e.value.span.end.max(end));
-                        let end = trim_end(self.source, start, end);
+                        let last = entries.last().map(|e| e.value.span.end);
+                        let end = collection_end(self.source, start, last, end);
                         (
                             Node {
                                 value: Value::Map(entries),
@@ -521,11 +521,35 @@ fn quoted_end(text: &str, span: &Span, style: ScalarStyle) -> Option<usize> {
     None
 }
 
-/// A collection's span ends at its last character, not at the following line's indentation.
-fn trim_end(source: &Source, start: usize, end: usize) -> usize {
-    let end = end.min(source.text.len());
-    let trimmed = source.text[start..end].trim_end();
-    start + trimmed.len()
+/// Where a collection starting at `start` ends: after a flow collection's closing bracket, or
+/// at a block collection's last character. The parser's `end` is the next token's start, after
+/// any comments and the next line's indentation; `last` is where the last child ends.
+fn collection_end(source: &Source, start: usize, last: Option<usize>, end: usize) -> usize {
+    let text = &source.text;
+    let end = end.min(text.len());
+    let floor = last.unwrap_or(start).clamp(start, end);
+    if let Some(&open @ (b'[' | b'{')) = text.as_bytes().get(start) {
+        let close = if open == b'[' { b']' } else { b'}' };
+        // Between the last child and the bracket: blanks, a comma, comments.
+        let mut at = if last.is_some() { floor } else { start + 1 };
+        while let Some(&b) = text.as_bytes().get(at).filter(|_| at < end) {
+            match b {
+                b'#' => at = text[at..end].find('\n').map_or(end, |n| at + n),
+                b if b == close => return at + 1,
+                _ => at += 1,
+            }
+        }
+    }
+    // A block collection: trailing blanks and comment lines are not part of it.
+    let mut kept = text[floor..end].trim_end();
+    loop {
+        let line = kept.rfind('\n').map_or(0, |n| n + 1);
+        if !kept[line..].trim_start().starts_with('#') {
+            // Nor the blanks that end the last child (a block scalar's last line break).
+            return start + text[start..floor + kept.len()].trim_end().len();
+        }
+        kept = kept[..line].trim_end();
+    }
 }
 
 fn node_count(node: &Node) -> usize {
@@ -737,6 +761,38 @@ mod tests {
         let items: Vec<&str> = items.iter().map(|n| &source.text[n.span.clone()]).collect();
         assert_eq!(items, ["\"x\"", "'y'"]);
         assert_eq!(root.get("b").unwrap().as_str(), Some("q \" # y"));
+    }
+
+    /// A collection ends at its closing bracket or last child, not over comments after it.
+    #[test]
+    fn collection_spans_end_before_comments() {
+        let text = "\
+a: [1, [2, 3] ] # c
+b: {x: 1, # c
+  y: 2 } # c
+c:
+  d: 1 # c
+  e:
+  # c
+f:
+  - x: |
+      text
+      # text, not a comment
+  # c
+
+g: [ # c
+   ]
+h: {}
+";
+        let (source, root) = doc(text);
+        let span = |k: &str| &source.text[root.get(k).unwrap().span.clone()];
+        assert_eq!(span("a"), "[1, [2, 3] ]");
+        assert_eq!(span("b"), "{x: 1, # c\n  y: 2 }");
+        assert_eq!(span("c"), "d: 1 # c\n  e:");
+        assert_eq!(span("f"), "- x: |\n      text\n      # text, not a comment");
+        assert_eq!(span("g"), "[ # c\n   ]");
+        assert_eq!(span("h"), "{}");
+        assert_eq!(&source.text[root.span.clone()], text.trim_end());
     }
 
     #[test]

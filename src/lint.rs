@@ -586,15 +586,14 @@ impl<'t> IgnoreComment<'t> {
     /// by [`IGNORE_COMMENT`], and not inside a scalar (`in_scalar`, by byte offset in the line).
     /// It may follow another comment on the line (`# see #12 # joblint-ignore: ttl`).
     fn find(line: &'t str, in_scalar: impl Fn(usize) -> bool) -> Option<Self> {
-        let hash = line
+        let (_, rest) = line
             .match_indices('#')
-            .map(|(at, _)| at)
-            .filter(|&at| line[..at].trim_end().len() < at || at == 0)
-            .filter(|&at| line[at + 1..].trim_start().starts_with(IGNORE_COMMENT))
-            .find(|&at| !in_scalar(at))?;
-        let text = &line[hash + 1..];
-        let start = line.len() - text.trim_start().len();
-        let rest = line[start..].strip_prefix(IGNORE_COMMENT)?;
+            .filter(|&(at, _)| at == 0 || line[..at].ends_with(char::is_whitespace))
+            .filter_map(|(at, _)| {
+                let rest = line[at + 1..].trim_start().strip_prefix(IGNORE_COMMENT)?;
+                Some((at, rest))
+            })
+            .find(|&(at, _)| !in_scalar(at))?;
         let names_start = line.len() - rest.trim_start().len();
         let rest = rest.trim();
         let (list, reason) = match rest.split_once(char::is_whitespace) {

@@ -531,8 +531,9 @@ fn collection_end(source: &Source, start: usize, last: Option<usize>, end: usize
     if let Some(&open @ (b'[' | b'{')) = text.as_bytes().get(start) {
         let close = if open == b'[' { b']' } else { b'}' };
         // Between the last child and the bracket: blanks, a comma, comments.
+        let bytes = &text.as_bytes()[..end];
         let mut at = if last.is_some() { floor } else { start + 1 };
-        while let Some(&b) = text.as_bytes().get(at).filter(|_| at < end) {
+        while let Some(&b) = bytes.get(at) {
             match b {
                 b'#' => at = text[at..end].find('\n').map_or(end, |n| at + n),
                 b if b == close => return at + 1,

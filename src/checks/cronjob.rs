@@ -85,6 +85,31 @@ pub fn cronjob_dom_dow_or<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) 
     ));
 }
 
+/// A schedule that matches no date (`0 0 30 2 *`): the CronJob never runs. A suspended one is
+/// left alone: an impossible date is a known way to keep a CronJob for manual runs only.
+pub fn cronjob_never_fires<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
+    let Some((field, text, parsed)) = schedule(ctx) else {
+        return;
+    };
+    let suspended = spec(ctx)
+        .and_then(|s| s.child_some("suspend"))
+        .is_some_and(|s| s.node.as_bool() == Some(true));
+    if suspended || !parsed.never_fires() {
+        return;
+    }
+    // Once parsed, only the day of month and the month can fail to meet (the day of week, when
+    // restricted with the day of month, widens the match instead). A TZ= prefix shifts the fields.
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let why = match fields.as_slice() {
+        [.., dom, month, _] => format!(": day of month `{dom}` never falls in month `{month}`"),
+        _ => String::new(),
+    };
+    out.push(Diagnostic::new(
+        field.target(),
+        format!("schedule `{text}` matches no date{why}, so the CronJob never runs"),
+    ));
+}
+
 /// failedJobsHistoryLimit 0: no failed Job is kept to look at.
 pub fn cronjob_failed_history_zero<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some((value, field)) = spec(ctx).and_then(|s| int_field(&s, "failedJobsHistoryLimit"))
@@ -170,6 +195,7 @@ mod tests {
         for check in [
             cronjob_every_minute,
             cronjob_dom_dow_or,
+            cronjob_never_fires,
             cronjob_timezone_unset,
         ] {
             assert!(run(check, &cj("0 0 0 13 * 5", ""), &[]).is_empty());
@@ -184,6 +210,54 @@ mod tests {
         }
         for s in ["*/2 * * * *", "50-59/1 * * * *", "@hourly"] {
             assert!(run(cronjob_every_minute, &cj(s, ""), &[]).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn never_fires_unless_suspended() {
+        assert_eq!(
+            run(cronjob_never_fires, &cj("0 0 30 2 *", ""), &[]),
+            [
+                "spec.schedule: schedule `0 0 30 2 *` matches no date: day of month `30` never falls in month `2`, so the CronJob never runs"
+            ]
+        );
+        assert_eq!(
+            run(
+                cronjob_never_fires,
+                &cj("CRON_TZ=UTC 0 3 31 4,6,9,11 *", ""),
+                &[]
+            ),
+            [
+                "spec.schedule: schedule `CRON_TZ=UTC 0 3 31 4,6,9,11 *` matches no date: day of month `31` never falls in month `4,6,9,11`, so the CronJob never runs"
+            ]
+        );
+        // Suspended on purpose: started by hand only.
+        assert!(
+            run(
+                cronjob_never_fires,
+                &cj("0 0 30 2 *", "  suspend: true\n"),
+                &[]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run(
+                cronjob_never_fires,
+                &cj("0 0 30 2 *", "  suspend: false\n"),
+                &[]
+            )
+            .len(),
+            1
+        );
+        // Leap days, either day field matching (every Monday in February), names, descriptors.
+        for s in [
+            "0 0 29 2 *",
+            "0 0 30 2 1",
+            "0 0 31 jan *",
+            "@yearly",
+            "@every 1h",
+        ] {
+            assert!(run(cronjob_never_fires, &cj(s, ""), &[]).is_empty(), "{s}");
         }
     }
 

@@ -73,6 +73,7 @@ pub static BUILTIN: &[(&str, CheckFn)] = &[
     ),
     ("cronjob-every-minute", cronjob::cronjob_every_minute),
     ("cronjob-dom-dow-or", cronjob::cronjob_dom_dow_or),
+    ("cronjob-never-fires", cronjob::cronjob_never_fires),
     (
         "cronjob-failed-history-zero",
         cronjob::cronjob_failed_history_zero,

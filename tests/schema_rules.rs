@@ -93,7 +93,7 @@ fn job_wrong_types_point_at_the_value() {
             "schema-wrong-type 6:17 spec.backoffLimit: found the string \"6\" where an integer (int32) is expected",
             "schema-wrong-type 7:16 spec.completions: the integer 3000000000 is out of the int32 range (-2147483648 to 2147483647)",
             "schema-wrong-type 8:16 spec.parallelism: found the number 1.5 where an integer (int32) is expected",
-            "schema-wrong-type 9:26 spec.activeDeadlineSeconds: the number 100000000000000000000 is out of the int64 range (-9223372036854775808 to 9223372036854775807)",
+            "schema-wrong-type 9:26 spec.activeDeadlineSeconds: the number 99999999999999999999 is out of the int64 range (-9223372036854775808 to 9223372036854775807)",
             "schema-wrong-type 10:12 spec.suspend: found the string \"false\" where a boolean is expected",
             "schema-wrong-type 17:20 spec.template.spec.containers[0].command: found the string \"/bin/report\" where a list is expected",
             "schema-wrong-type 19:30 spec.template.spec.containers[0].ports[0].containerPort: found the string \"8080\" where an integer (int32) is expected",

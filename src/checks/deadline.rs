@@ -100,5 +100,13 @@ mod tests {
         assert_eq!(run(starting_deadline_too_small, &cj("0"), &[]).len(), 1);
         assert_eq!(run(starting_deadline_too_small, &cj("9"), &[]).len(), 1);
         assert!(run(starting_deadline_missing, &cj("9"), &[]).is_empty());
+        // kubectl sends 5.0 as 5: judged as the integer it becomes, not skipped.
+        assert_eq!(
+            run(starting_deadline_too_small, &cj("5.0"), &[]),
+            [
+                "spec.startingDeadlineSeconds: startingDeadlineSeconds 5 is shorter than the CronJob controller's 10-second sync, so scheduled runs can be skipped every time"
+            ]
+        );
+        assert!(run(starting_deadline_too_small, &cj("1e3"), &[]).is_empty());
     }
 }

@@ -334,10 +334,12 @@ impl<'a> Walker<'_, 'a> {
                 if *f >= min as f64 && *f <= max as f64 {
                     return None;
                 }
+                // As written: the f64 it was read into is rounded (1e20 for 99999999999999999999).
                 wrong_type(Some(Diagnostic::new(
                     self.target(node),
                     format!(
-                        "the number {f} is out of the {} range ({min} to {max})",
+                        "the number {} is out of the {} range ({min} to {max})",
+                        self.text(node).trim(),
                         width.name()
                     ),
                 )))

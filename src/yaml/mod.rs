@@ -84,9 +84,16 @@ impl Node {
         }
     }
 
+    /// An integer, or a number with no fraction (`3.0`, `1e3`): kubectl's YAML-to-JSON step and
+    /// its JSON decoder turn those into the integers 3 and 1000, which the API server accepts in
+    /// an integer field (the schema rules accept them too).
     pub fn as_i64(&self) -> Option<i64> {
         match self.value {
             Value::Int(i) => Some(i),
+            // The bounds are -2^63 and 2^63, both exact as f64; NaN and infinities fail them.
+            Value::Float(f) if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) => {
+                Some(f as i64)
+            }
             _ => None,
         }
     }
@@ -731,6 +738,22 @@ mod tests {
         assert_eq!(resolve_plain("-"), Value::Str("-".into()));
         assert_eq!(resolve_plain("99999999999999999999"), Value::Float(1e20));
         assert_eq!(resolve_plain("nginx:1.25"), Value::Str("nginx:1.25".into()));
+    }
+
+    #[test]
+    fn whole_numbers_read_as_integers() {
+        let (_, root) =
+            doc("a: 3.0\nb: 1e3\nc: 1.5\nd: .inf\ne: .nan\nf: 1e19\ng: -9.3e18\nh: 08\n");
+        let int = |key: &str| root.get(key).and_then(Node::as_i64);
+        assert_eq!(int("a"), Some(3));
+        assert_eq!(int("b"), Some(1000));
+        assert_eq!(int("c"), None);
+        assert_eq!(int("d"), None);
+        assert_eq!(int("e"), None);
+        // Beyond i64: not an integer the API could hold.
+        assert_eq!(int("f"), None);
+        assert_eq!(int("g"), None);
+        assert_eq!(int("h"), Some(8));
     }
 
     #[test]

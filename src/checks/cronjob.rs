@@ -136,8 +136,9 @@ pub fn cronjob_timezone_unset<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a
         return;
     };
     // A TZ= prefix is an error reported elsewhere; intervals and schedules that only pick
-    // minutes (`*/15 * * * *`) do not depend on the zone (half-hour offsets aside).
-    if cron::schedule_mentions_tz(text) || only_minutes(parsed) {
+    // minutes (`*/15 * * * *`) do not depend on the zone (half-hour offsets aside), and nor does
+    // a schedule that never fires (cronjob-never-fires).
+    if cron::schedule_mentions_tz(text) || only_minutes(parsed) || parsed.never_fires() {
         return;
     }
     out.push(Diagnostic::new(
@@ -285,6 +286,7 @@ mod tests {
         );
         assert!(run(cronjob_timezone_unset, &cj("TZ=UTC 0 2 * * *", ""), &[]).is_empty());
         assert!(run(cronjob_timezone_unset, &cj("*/5 * * * *", ""), &[]).is_empty());
+        assert!(run(cronjob_timezone_unset, &cj("0 0 30 2 *", ""), &[]).is_empty());
     }
 
     #[test]

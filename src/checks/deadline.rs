@@ -45,6 +45,10 @@ pub fn starting_deadline_missing<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic
     let Some(spec) = ctx.object.root_field().child("spec") else {
         return;
     };
+    // A schedule that matches no date has no run to miss (cronjob-never-fires says so).
+    if ctx.schedule().is_some_and(|s| s.never_fires()) {
+        return;
+    }
     if spec.child_some("startingDeadlineSeconds").is_none() {
         out.push(Diagnostic::new(
             spec.missing("startingDeadlineSeconds"),
@@ -108,5 +112,19 @@ mod tests {
             ]
         );
         assert!(run(starting_deadline_too_small, &cj("1e3"), &[]).is_empty());
+    }
+
+    #[test]
+    fn no_start_deadline_is_asked_of_a_schedule_that_never_fires() {
+        let cj = |schedule: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n  suspend: true\n  jobTemplate: {{}}\n"
+            )
+        };
+        assert!(run(starting_deadline_missing, &cj("0 0 30 2 *"), &[]).is_empty());
+        assert_eq!(
+            run(starting_deadline_missing, &cj("0 0 28 2 *"), &[]).len(),
+            1
+        );
     }
 }

@@ -93,13 +93,16 @@ mod tests {
         );
     }
 
+    /// A CronJob with this schedule and these extra lines in its spec.
+    fn cronjob(schedule: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n{spec}  jobTemplate: {{}}\n"
+        )
+    }
+
     #[test]
     fn starting_deadline_bounds() {
-        let cj = |d: &str| {
-            format!(
-                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"0 1 * * *\"\n  startingDeadlineSeconds: {d}\n  jobTemplate: {{}}\n"
-            )
-        };
+        let cj = |d: &str| cronjob("0 1 * * *", &format!("  startingDeadlineSeconds: {d}\n"));
         assert!(run(starting_deadline_too_small, &cj("10"), &[]).is_empty());
         assert_eq!(run(starting_deadline_too_small, &cj("0"), &[]).len(), 1);
         assert_eq!(run(starting_deadline_too_small, &cj("9"), &[]).len(), 1);
@@ -116,11 +119,7 @@ mod tests {
 
     #[test]
     fn no_start_deadline_is_asked_of_a_schedule_that_never_fires() {
-        let cj = |schedule: &str| {
-            format!(
-                "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n  schedule: \"{schedule}\"\n  suspend: true\n  jobTemplate: {{}}\n"
-            )
-        };
+        let cj = |schedule: &str| cronjob(schedule, "  suspend: true\n");
         assert!(run(starting_deadline_missing, &cj("0 0 30 2 *"), &[]).is_empty());
         assert_eq!(
             run(starting_deadline_missing, &cj("0 0 28 2 *"), &[]).len(),

@@ -200,6 +200,10 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// Shared by the findings of one object.
     pub object: Arc<ObjectRef>,
+    /// The line of the Helm template that wrote the finding's line, when joblint rendered the
+    /// chart and the line can be told ([`crate::template_lines`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_location: Option<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
 }

@@ -20,6 +20,7 @@ pub mod path;
 pub mod render;
 pub mod rule;
 pub mod source;
+pub mod template_lines;
 pub mod webhook;
 pub mod yaml;
 

@@ -270,6 +270,7 @@ impl Linter {
                     })
                     .collect(),
                 object: object_ref.clone(),
+                template_location: None,
                 suppressed,
             });
         });

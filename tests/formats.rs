@@ -668,6 +668,7 @@ fn helm_template_output_names_the_template() {
     assert_eq!(out.status.code(), Some(1));
     let human = stdout(&out);
     assert!(human.contains(&format!("┌─ {RENDERED}:18:22")), "{human}");
+    // Saved output names no chart directory: no template line.
     assert!(
         human.contains("= template: batch/templates/job.yaml"),
         "{human}"
@@ -708,8 +709,9 @@ fn helm_chart_is_rendered_and_reported_against_its_template() {
         human.contains(&format!("┌─ {CHART} (helm template):18:22")),
         "{human}"
     );
+    // The template's line, found through its literal text.
     assert!(
-        human.contains("= template: batch/templates/job.yaml"),
+        human.contains(&format!("= template: {template}:8:7")),
         "{human}"
     );
     assert!(human.contains("1 object checked in 1 file"), "{human}");
@@ -724,7 +726,10 @@ fn helm_chart_is_rendered_and_reported_against_its_template() {
     let result = &log["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "restart-policy-on-failure");
     assert_eq!(uri(result), template);
-    assert!(result["locations"][0]["physicalLocation"]["region"].is_null());
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 8, "startColumn": 7, "endLine": 8, "endColumn": 49})
+    );
     assert_eq!(
         result["properties"]["renderedRegion"],
         serde_json::json!({"startLine": 18, "startColumn": 22, "endLine": 18, "endColumn": 31})
@@ -738,7 +743,7 @@ fn helm_chart_is_rendered_and_reported_against_its_template() {
     assert_eq!(
         stdout(&out).lines().next().unwrap(),
         format!(
-            "::warning file={template},title=joblint restart-policy-on-failure::restartPolicy OnFailure restarts containers in place and deletes the pod, logs included, once backoffLimit is reached (Job/release-name-nightly: spec.template.spec.restartPolicy)%0Atemplate: batch/templates/job.yaml%0Ahelp: {ON_FAILURE_HELP}"
+            "::warning file={template},line=8,col=7,endLine=8,endColumn=49,title=joblint restart-policy-on-failure::restartPolicy OnFailure restarts containers in place and deletes the pod, logs included, once backoffLimit is reached (Job/release-name-nightly: spec.template.spec.restartPolicy)%0Atemplate: batch/templates/job.yaml%0Ahelp: {ON_FAILURE_HELP}"
         )
     );
 
@@ -749,7 +754,16 @@ fn helm_chart_is_rendered_and_reported_against_its_template() {
     );
     let issues = json(&out);
     assert_eq!(issues[0]["location"]["path"], template.as_str());
-    assert_eq!(issues[0]["location"]["lines"]["begin"], 1);
+    assert_eq!(
+        issues[0]["location"]["lines"],
+        serde_json::json!({"begin": 8, "end": 8})
+    );
+
+    let out = joblint_in(root(), &["lint", "--helm", CHART, "--format", "json"], &env);
+    assert_eq!(
+        json(&out)["findings"][0]["template_location"],
+        serde_json::json!({"file": template, "line": 8, "column": 7, "end_line": 8, "end_column": 49})
+    );
 
     // Values change what is rendered.
     let values = format!("{CHART}/values-never.yaml");

@@ -12,6 +12,7 @@ use joblint::Catalog;
 use joblint::render::ci::{Generated, RunContext};
 use joblint::render::{self, RunReport};
 use joblint::source::Source;
+use joblint::template_lines;
 use joblint::{build_sources, input};
 
 use super::{ColorChoice, FormatTarget, LintArgs, ListFormat, Outcome, OutputFormat};
@@ -93,7 +94,14 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
     });
     io_result?;
     for source in &rendered {
-        let file = engine.linter.lint_source(source);
+        let mut file = engine.linter.lint_source(source);
+        if let Some(chart_dir) = ctx
+            .generated
+            .get(&*source.name)
+            .and_then(|g| g.chart_dir.as_ref())
+        {
+            template_lines::locate(&mut file, source, chart_dir);
+        }
         if let Some(out) = human.as_mut() {
             render::human::render_file(out.as_mut(), Some(source), &file)?;
         }

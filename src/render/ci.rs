@@ -6,7 +6,8 @@
 //!   exact region; the template named by its `# Source:` comment is carried alongside;
 //! - output that joblint rendered itself (`--helm`, `--kustomize`): the rendered text exists on no
 //!   disk, so the finding is reported against the template file inside the chart when the
-//!   `# Source:` comment names one, otherwise against the chart's `Chart.yaml` or the
+//!   `# Source:` comment names one, at the template's line when it can be told
+//!   ([`crate::template_lines`]), otherwise against the chart's `Chart.yaml` or the
 //!   `kustomization.yaml`, without a line region (lines of the rendered text would be wrong there).
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::finding::Finding;
 use crate::source::LineCol;
+use crate::template_lines::template_path;
 
 /// Facts about the run that are not in the findings.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +57,10 @@ impl RunContext {
             None => Place {
                 file: self.relative(&loc.file),
                 region: Some((loc.start, loc.end)),
+            },
+            Some(_) if let Some(at) = &finding.template_location => Place {
+                file: self.relative(&at.file),
+                region: Some((at.start, at.end)),
             },
             Some(generated) => {
                 let template = finding.object.template.as_deref().and_then(|t| {
@@ -97,18 +103,6 @@ impl RunContext {
             parts.join("/")
         }
     }
-}
-
-/// A `# Source: chart/templates/job.yaml` path resolved under the chart directory: the first
-/// component is the chart's name, the rest is relative to the chart (subcharts included).
-fn template_path(chart_dir: &Path, template: &str) -> PathBuf {
-    let mut parts = template.split('/');
-    parts.next();
-    let mut path = chart_dir.to_path_buf();
-    for part in parts {
-        path.push(part);
-    }
-    path
 }
 
 /// A fingerprint that survives edits elsewhere in the file: SHA-256 (hex) over the rule, the
@@ -157,16 +151,65 @@ mod tests {
         assert_eq!(ctx.relative("<stdin>"), "<stdin>");
     }
 
+    /// Output joblint rendered from a chart: placed at the template's line when it can be told,
+    /// else at the template file without a region.
     #[test]
-    fn template_paths_resolve_under_the_chart() {
+    fn rendered_findings_are_placed_in_their_template() {
+        use crate::source::Source;
+        let chart = std::env::temp_dir().join(format!("joblint-ci-place-{}", std::process::id()));
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        let rendered = |policy: &str| {
+            Source::new(
+                "c (helm template)",
+                format!(
+                    "---\n# Source: app/templates/job.yaml\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: j}}\nspec:\n  template:\n    spec:\n      restartPolicy: {policy}\n"
+                ),
+            )
+        };
+        let ctx = RunContext {
+            generated: BTreeMap::from([(
+                "c (helm template)".to_owned(),
+                Generated {
+                    chart_dir: Some(chart.clone()),
+                    anchor: chart.join("Chart.yaml"),
+                },
+            )]),
+            ..RunContext::default()
+        };
+        let linter = crate::Linter::builtin().unwrap();
+        let place_of = |template: &str, policy: &str| {
+            std::fs::write(chart.join("templates/job.yaml"), template).unwrap();
+            let source = rendered(policy);
+            let mut report = linter.lint_source(&source);
+            crate::template_lines::locate(&mut report, &source, &chart);
+            let finding = report
+                .findings
+                .iter()
+                .find(|f| &*f.rule == "restart-policy-on-failure")
+                .expect("restart-policy-on-failure");
+            ctx.place(finding)
+        };
+        let file = chart.join("templates/job.yaml").display().to_string();
+        let branches = |other: &str| {
+            format!(
+                "kind: Job\nspec:\n  template:\n    spec:\n      {{{{- if .Values.x }}}}\n      restartPolicy: {{{{ .Values.policy }}}}\n      {{{{- else }}}}\n      restartPolicy: {other}\n      {{{{- end }}}}\n"
+            )
+        };
+        // Only the first branch can have written `OnFailure`: its line.
+        let line = |column| LineCol { line: 6, column };
         assert_eq!(
-            template_path(Path::new("charts/app"), "app/templates/job.yaml"),
-            PathBuf::from("charts/app/templates/job.yaml")
+            place_of(&branches("Never"), "OnFailure"),
+            Place {
+                file: file.clone(),
+                region: Some((line(7), line(42)))
+            }
         );
+        // Either branch can have: the file, no line.
         assert_eq!(
-            template_path(Path::new("c"), "app/charts/sub/templates/x.yaml"),
-            PathBuf::from("c/charts/sub/templates/x.yaml")
+            place_of(&branches("OnFailure"), "OnFailure"),
+            Place { file, region: None }
         );
+        std::fs::remove_dir_all(&chart).unwrap();
     }
 
     #[test]

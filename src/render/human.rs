@@ -70,8 +70,15 @@ fn diagnostic(f: &Finding) -> Diagnostic<()> {
         );
     }
     let mut notes = Vec::new();
-    if let Some(template) = &f.object.template {
-        notes.push(format!("template: {}", printable(template)));
+    match (&f.template_location, &f.object.template) {
+        (Some(at), _) => notes.push(format!(
+            "template: {}:{}:{}",
+            printable(&at.file),
+            at.start.line,
+            at.start.column
+        )),
+        (None, Some(template)) => notes.push(format!("template: {}", printable(template))),
+        (None, None) => {}
     }
     if let Some(why) = &f.why {
         notes.push(format!("why: {why}"));

@@ -49,7 +49,19 @@ struct JsonFinding<'a> {
     path: &'a str,
     object: &'a ObjectRef,
     #[serde(skip_serializing_if = "Option::is_none")]
+    template_location: Option<TemplateLocation<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppression>,
+}
+
+/// Where in its Helm template a finding's line was written, in the finding's own terms.
+#[derive(Serialize)]
+struct TemplateLocation<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
@@ -67,6 +79,13 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             end_column: f.location.end.column,
             path: &f.path,
             object: &f.object,
+            template_location: f.template_location.as_ref().map(|at| TemplateLocation {
+                file: &at.file,
+                line: at.start.line,
+                column: at.start.column,
+                end_line: at.end.line,
+                end_column: at.end.column,
+            }),
             suppressed: f.suppressed.as_ref(),
         }
     }

@@ -13,7 +13,8 @@
 //!   exit code; the run is `executionSuccessful` unless some input could not be read.
 //! - The `# Source:` template of `helm template` output is in `properties.template`; when the
 //!   finding is reported against the template (rendered by joblint), the region in the rendered
-//!   text is in `properties.renderedRegion`.
+//!   text is in `properties.renderedRegion`, and the location's region is the template's line
+//!   when it can be told.
 
 use serde_json::{Map, Value, json};
 
@@ -148,7 +149,7 @@ fn result(f: &Finding, catalog: &Catalog, ctx: &RunContext) -> Value {
     if let Some(template) = &f.object.template {
         props.insert("template".into(), json!(template));
     }
-    if place.region.is_none() {
+    if ctx.is_generated(&f.location.file) {
         props.insert("renderedSource".into(), json!(f.location.file));
         props.insert(
             "renderedRegion".into(),

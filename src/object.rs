@@ -112,7 +112,7 @@ pub struct Recognised<'a> {
 
 /// Finds the Jobs and CronJobs among documents (their index in the stream, their root).
 /// Documents without apiVersion and kind are skipped; `kind: List` and every `*List` contribute
-/// their items.
+/// their items, and a List among those items its own, as kubectl flattens them.
 pub fn recognise<'a>(
     documents: impl IntoIterator<Item = (usize, &'a Node)>,
     arena: &'a PathArena,
@@ -126,16 +126,39 @@ pub fn recognise<'a>(
             continue;
         };
         if kind.ends_with("List") {
-            if let Some(items) = root.get("items").and_then(Node::as_seq) {
-                for (i, item) in items.iter().enumerate() {
-                    classify(item, index, Some(i), arena, &mut out);
-                }
-            }
+            list_items(root, index, &mut 0, arena, &mut out);
             continue;
         }
         classify(root, index, None, arena, &mut out);
     }
     out
+}
+
+/// The items of a List, in document order, nested Lists flattened into them; `next` numbers
+/// the items that are not Lists (the document's `item` indexes).
+fn list_items<'a>(
+    list: &'a Node,
+    document: usize,
+    next: &mut usize,
+    arena: &'a PathArena,
+    out: &mut Recognised<'a>,
+) {
+    let Some(items) = list.get("items").and_then(Node::as_seq) else {
+        return;
+    };
+    for item in items {
+        let is_list = item.get("apiVersion").and_then(Node::as_str).is_some()
+            && item
+                .get("kind")
+                .and_then(Node::as_str)
+                .is_some_and(|k| k.ends_with("List"));
+        if is_list {
+            list_items(item, document, next, arena, out);
+        } else {
+            classify(item, document, Some(*next), arena, out);
+            *next += 1;
+        }
+    }
 }
 
 fn classify<'a>(
@@ -468,6 +491,26 @@ mod tests {
         assert_eq!(r.objects[1].document, 1);
         let spec = r.objects[1].job_spec();
         assert!(spec.is_none());
+    }
+
+    /// kubectl flattens a List inside a List; so does joblint, numbering items in document order.
+    #[test]
+    fn nested_lists_are_flattened() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: batch/v1\n    kind: Job\n    metadata: {name: inner}\n  - apiVersion: v1\n    kind: JobList\n    items:\n    - apiVersion: batch/v1\n      kind: CronJob\n      metadata: {name: innermost}\n- apiVersion: batch/v1\n  kind: Job\n  metadata: {name: outer}\n";
+        let source = Source::new("t", text);
+        let stream = parse(&source);
+        let arena = PathArena::new();
+        let r = recognise(stream.roots(), &arena);
+        let found: Vec<_> = r.objects.iter().map(|o| (o.name, o.item)).collect();
+        assert_eq!(
+            found,
+            [
+                (Some("inner"), Some(1)),
+                (Some("innermost"), Some(2)),
+                (Some("outer"), Some(3))
+            ]
+        );
+        assert_eq!(r.other, 1);
     }
 
     #[test]

@@ -724,9 +724,10 @@ impl SpecSchedule {
         if !any(self.second, &MINUTES) || !any(self.minute, &MINUTES) || !any(self.hour, &HOURS) {
             return true;
         }
-        let max_day = |m: u32| [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1];
+        let max_day =
+            |m: u32| -> u64 { [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1] };
         let dom_ok =
-            (1..=12).any(|m| has(self.month, m) && (1..=max_day(m)).any(|d| has(self.dom, d)));
+            (1..=12).any(|m| has(self.month, m) && self.dom & get_bits(1, max_day(m), 1) != 0);
         let dow_ok = any(self.month, &MONTHS) && any(self.dow, &DOW);
         let fires = if (self.dom | self.dow) & STAR_BIT != 0 {
             dom_ok && dow_ok

@@ -201,9 +201,11 @@ pub struct Finding {
     /// Shared by the findings of one object.
     pub object: Arc<ObjectRef>,
     /// The line of the Helm template that wrote the finding's line, when joblint rendered the
-    /// chart and the line can be told ([`crate::template_lines`]).
+    /// chart and the line can be told ([`crate::template_lines`]). Boxed: few findings have one,
+    /// and every finding is moved when they are sorted (inline, it cost a stream of 2,000
+    /// objects 1.2% more instructions, in memcpy).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub template_location: Option<Location>,
+    pub template_location: Option<Box<Location>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
 }

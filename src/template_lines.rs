@@ -35,7 +35,7 @@ pub fn locate(report: &mut FileReport, rendered: &Source, chart_dir: &Path) {
         };
         let line = rendered.line_text(finding.location.start.line);
         finding.template_location =
-            find(line, &template.text).map(|span| Location::new(template, span));
+            find(line, &template.text).map(|span| Box::new(Location::new(template, span)));
     }
 }
 

@@ -56,12 +56,20 @@ pub fn cronjob_every_minute<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>
     let Some((field, text, parsed)) = schedule(ctx) else {
         return;
     };
-    if parsed.fires_every_minute() {
-        out.push(Diagnostic::new(
-            field.target(),
-            format!("schedule `{text}` creates a new Job every minute"),
-        ));
+    if !parsed.fires_every_minute() {
+        return;
     }
+    // An interval under a minute, as robfig reads it: `@every 30s`, and `@every 500ms` or a
+    // negative one raised to a second.
+    let every = match parsed {
+        Schedule::Every(d) if d.as_secs() == 1 => "second".to_owned(),
+        Schedule::Every(d) if d.as_secs() < 60 => format!("{} seconds", d.as_secs()),
+        _ => "minute".to_owned(),
+    };
+    out.push(Diagnostic::new(
+        field.target(),
+        format!("schedule `{text}` creates a new Job every {every}"),
+    ));
 }
 
 /// Day of month and day of week both restricted: the schedule fires when EITHER matches.
@@ -208,6 +216,20 @@ mod tests {
     fn every_minute_variants() {
         for s in ["* * * * *", "*/1 * * * *", "@every 30s"] {
             assert_eq!(run(cronjob_every_minute, &cj(s, ""), &[]).len(), 1, "{s}");
+        }
+        for (s, every) in [
+            ("@every 1m", "minute"),
+            ("@every 30s", "30 seconds"),
+            ("@every 1.5s", "second"),
+            ("@every 500ms", "second"),
+            ("@every -1h", "second"),
+        ] {
+            assert_eq!(
+                run(cronjob_every_minute, &cj(s, ""), &[]),
+                [format!(
+                    "spec.schedule: schedule `{s}` creates a new Job every {every}"
+                )]
+            );
         }
         for s in ["*/2 * * * *", "50-59/1 * * * *", "@hourly"] {
             assert!(run(cronjob_every_minute, &cj(s, ""), &[]).is_empty(), "{s}");

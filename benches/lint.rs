@@ -5,7 +5,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use globset::GlobSet;
 use joblint::Linter;
 use joblint::input::{self, Input};
 use joblint::source::Source;
@@ -16,7 +15,7 @@ fn linter() -> Linter {
 
 fn corpus() -> Vec<Source> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
-    let (inputs, errors) = input::expand(&[dir.display().to_string()], &GlobSet::empty());
+    let (inputs, errors) = input::expand(&[dir.display().to_string()], &input::Walk::default());
     assert!(errors.is_empty(), "{errors:?}");
     inputs
         .into_iter()

@@ -45,10 +45,20 @@ fn is_excluded(path: &Path, excludes: &GlobSet) -> bool {
     excludes.is_match(path) || excludes.is_match(stripped)
 }
 
+/// How directories are walked.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// `--exclude` and the config's `exclude`.
+    pub excludes: GlobSet,
+    /// Also walk what `.gitignore`, `.ignore` and git's excludes leave out (`--no-ignore`).
+    pub no_ignore: bool,
+}
+
 /// Expands arguments into inputs. Directories are walked in sorted order for manifest files
-/// (`*.yaml`, `*.yml`, `*.json`), skipping hidden directories; a file named explicitly is always
-/// read. Paths that do not exist become errors.
-pub fn expand(args: &[String], excludes: &GlobSet) -> (Vec<Input>, Vec<InputError>) {
+/// (`*.yaml`, `*.yml`, `*.json`), skipping hidden files and directories and, unless
+/// [`Walk::no_ignore`], what git ignores; a file named explicitly is always read. Paths that do
+/// not exist become errors.
+pub fn expand(args: &[String], walk_options: &Walk) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for arg in args {
@@ -58,8 +68,8 @@ pub fn expand(args: &[String], excludes: &GlobSet) -> (Vec<Input>, Vec<InputErro
         }
         let path = PathBuf::from(arg);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, excludes, 0, &mut inputs, &mut errors),
-            Ok(_) if is_excluded(&path, excludes) => {}
+            Ok(m) if m.is_dir() => walk(&path, walk_options, &mut inputs, &mut errors),
+            Ok(_) if is_excluded(&path, &walk_options.excludes) => {}
             Ok(_) => inputs.push(Input::File(path)),
             Err(e) => errors.push(file_error(&path, &e)),
         }
@@ -67,45 +77,56 @@ pub fn expand(args: &[String], excludes: &GlobSet) -> (Vec<Input>, Vec<InputErro
     (inputs, errors)
 }
 
-fn walk(
-    dir: &Path,
-    excludes: &GlobSet,
-    depth: usize,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<InputError>,
-) {
-    if depth > MAX_DIR_DEPTH || is_excluded(dir, excludes) {
+fn walk(dir: &Path, options: &Walk, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    if is_excluded(dir, &options.excludes) {
         return;
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            errors.push(file_error(dir, &e));
-            return;
-        }
-    };
-    let mut paths: Vec<(PathBuf, bool)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let ft = e.file_type().ok()?;
-            // Symlinked directories are not followed (no loops); symlinked files are read.
-            let is_dir = ft.is_dir();
-            Some((e.path(), is_dir))
-        })
-        .collect();
-    paths.sort();
-    for (path, is_dir) in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if is_dir {
-            if !name.starts_with('.') {
-                walk(&path, excludes, depth + 1, inputs, errors);
+    let excludes = options.excludes.clone();
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(!options.no_ignore)
+        // Hidden files and directories are skipped either way (`.git`, `.github`, tool configs).
+        .hidden(true)
+        // Symlinked directories are not followed (no loops); symlinked files are read.
+        .follow_links(false)
+        .max_depth(Some(MAX_DIR_DEPTH))
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| !is_excluded(e.path(), &excludes))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let name = entry.file_name().to_string_lossy();
+                if entry.depth() > 0 && !is_dir && is_manifest_name(&name) {
+                    inputs.push(Input::File(entry.into_path()));
+                }
             }
-        } else if is_manifest_name(&name) && !is_excluded(&path, excludes) {
-            inputs.push(Input::File(path));
+            Err(e) => errors.push(walk_error(dir, &e)),
         }
+    }
+}
+
+/// A directory that could not be read, or an ignore file that could not be parsed, where it is.
+fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            _ => None,
+        }
+    }
+    let path = path_of(error).unwrap_or(root);
+    match error.io_error() {
+        Some(io) => file_error(path, io),
+        None => InputError {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: error.to_string(),
+            span: None,
+        },
     }
 }
 

@@ -248,6 +248,47 @@ fn directories_are_walked_skipping_hidden_and_excluded() {
     assert_eq!(v["summary"]["files"], 2);
 }
 
+/// What git ignores is not walked (as ripgrep and ruff do), unless `--no-ignore`; hidden files
+/// are skipped either way, and a file named explicitly is always read.
+#[test]
+fn directories_are_walked_skipping_what_git_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let job = std::fs::read_to_string(data("cli/job.json")).unwrap();
+    let files = [
+        "a/job.yaml",
+        "build/job.yaml",
+        "generated/job.yaml",
+        ".pipeline.yaml",
+    ];
+    write_tree(root, &files.map(|rel| (rel, job.as_str())));
+    // A repository (`.gitignore` counts only inside one) and a plain `.ignore` file.
+    std::fs::create_dir(root.join(".git")).unwrap();
+    write_tree(
+        root,
+        &[(".gitignore", "build/\n"), (".ignore", "generated/\n")],
+    );
+    let linted = |args: &[&str]| {
+        let mut all = vec!["lint", "--format", "json"];
+        all.extend(args);
+        let run = joblint_in(root, &all, None);
+        let mut files: Vec<String> = json(&run)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["file"].as_str().unwrap().to_owned())
+            .collect();
+        files.dedup();
+        files
+    };
+    assert_eq!(linted(&["."]), ["./a/job.yaml"]);
+    assert_eq!(
+        linted(&["--no-ignore", "."]),
+        ["./a/job.yaml", "./build/job.yaml", "./generated/job.yaml"]
+    );
+    assert_eq!(linted(&["build/job.yaml"]), ["build/job.yaml"]);
+}
+
 #[test]
 fn exit_codes() {
     let good = data("cli/list.yaml");

@@ -18,7 +18,7 @@ fn corpus_dir() -> PathBuf {
 fn corpus_files() -> Vec<PathBuf> {
     let (inputs, errors) = input::expand(
         &[corpus_dir().display().to_string()],
-        &globset::GlobSet::empty(),
+        &input::Walk::default(),
     );
     assert!(errors.is_empty(), "{errors:?}");
     inputs
@@ -33,7 +33,7 @@ fn corpus_files() -> Vec<PathBuf> {
 fn lint_corpus() -> Vec<FileReport> {
     let linter = Linter::builtin().expect("built-in rules load");
     let dir = corpus_dir().display().to_string();
-    let (inputs, errors) = input::expand(&[dir], &globset::GlobSet::empty());
+    let (inputs, errors) = input::expand(&[dir], &input::Walk::default());
     assert!(errors.is_empty(), "{errors:?}");
     assert!(
         inputs.len() >= 120,

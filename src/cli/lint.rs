@@ -33,7 +33,11 @@ pub fn run(args: LintArgs) -> Result<Outcome> {
         .collect();
     let excludes = input::excludes(&patterns).map_err(anyhow::Error::msg)?;
     let fail_on = args.fail_on.or(engine.config.fail_on).unwrap_or_default();
-    let (inputs, missing) = input::expand(&args.paths, &excludes);
+    let walk = input::Walk {
+        excludes,
+        no_ignore: args.no_ignore,
+    };
+    let (inputs, missing) = input::expand(&args.paths, &walk);
     let (inputs, not_linted) = build_sources::split(inputs);
 
     let mut ctx = RunContext {

@@ -130,6 +130,9 @@ pub struct LintArgs {
     /// Skip paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// In directories, also lint files that .gitignore, .ignore or git's excludes leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
     /// When to use colour (NO_COLOR is honoured with auto).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

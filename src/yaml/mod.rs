@@ -261,9 +261,16 @@ pub fn parse(source: &Source) -> Stream {
             Err(err) => {
                 let m = err.marker();
                 let mut offset = source.offset(m.line(), m.col());
-                // The scanner reports a TAB at the end of the scalar before it; point at the TAB.
-                if err.info().contains("tab")
-                    && let Some(i) = source.text[offset..].find('\t')
+                // Point at the TAB. The scanner reports one in indentation just after it, on
+                // its line, and one that ends a scalar at the scalar's start, before it.
+                let text = &source.text;
+                let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                if err.info().contains("(block indentation)")
+                    && let Some(i) = text[line_start..offset].rfind('\t')
+                {
+                    offset = line_start + i;
+                } else if err.info().contains("tab")
+                    && let Some(i) = text[offset..].find('\t')
                 {
                     offset += i;
                 }
@@ -897,10 +904,22 @@ h: {}
 
     #[test]
     fn tab_indentation_reports_position() {
-        let source = Source::new("t.yaml", "a:\n\tb: 1\n");
-        let stream = parse(&source);
-        let err = stream.error.unwrap();
-        assert_eq!(source.line_col(err.offset).line, 2);
+        for (text, line, column) in [
+            ("a:\n\tb: 1\n", 2, 1),
+            ("k: v\n\tn: 1\n", 2, 1),
+            // Not the next TAB in the file, on a later line.
+            ("a:\n  b: \"x\"\t# c\n\tc: 1\n# later\t tab\n", 3, 1),
+        ] {
+            let source = Source::new("t.yaml", text);
+            let err = parse(&source).error.unwrap();
+            let at = source.line_col(err.offset);
+            assert_eq!(
+                (at.line, at.column),
+                (line, column),
+                "{text:?}: {}",
+                err.message
+            );
+        }
     }
 
     #[test]

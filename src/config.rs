@@ -384,6 +384,14 @@ fn short_schema_error(e: &jsonschema::ValidationError<'_>) -> String {
             "expected off, error, warning, info, or a mapping with enabled, severity and params"
                 .into()
         }
+        // Every value that would do (jsonschema names two and counts the rest).
+        K::Enum { options } => {
+            let options: Vec<String> = match &**options {
+                Value::Array(values) => values.iter().map(Value::to_string).collect(),
+                other => vec![other.to_string()],
+            };
+            format!("{} is not one of {}", e.instance(), options.join(", "))
+        }
         _ => e.to_string(),
     }
 }

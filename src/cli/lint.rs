@@ -350,7 +350,13 @@ pub fn list_rules(format: ListFormat) -> Result<Outcome> {
 pub fn explain(id: &str) -> Result<Outcome> {
     let catalog = Catalog::builtin()?;
     let Some(rule) = catalog.get(id) else {
-        bail!("unknown rule `{id}` (see `joblint rules`)");
+        match catalog.select(id) {
+            Ok(ids) => bail!(
+                "`{id}` is a category, not a rule; its rules: {}",
+                ids.join(", ")
+            ),
+            Err(unknown) => bail!("{unknown}"),
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(joblint::docs::rule_page(rule).as_bytes())?;

@@ -653,6 +653,17 @@ fn config_mistakes_are_reported_with_line_and_column() {
     let run = lint_with("exclude: vendor\nunknown-key: 1\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("cfg.yaml:1:10"), "{}", run.stderr);
+
+    // Every value that would do, not two of them and a count.
+    let run = lint_with("rules:\n  ttl-missing: warn\n");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "cfg.yaml:2:16: /rules/ttl-missing: \"warn\" is not one of \"off\", \"error\", \"warning\", \"info\", true, false"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -719,8 +730,24 @@ fn rules_and_explain_come_from_the_rule_files() {
         rule.contains("kubernetes/kubernetes#54870")
             && run.stdout.contains("kubernetes/kubernetes#54870")
     );
-    let run = joblint(&["explain", "no-such-rule"], None);
-    assert_eq!(run.code, 2);
+    for (name, said) in [
+        (
+            "no-such-rule",
+            "unknown rule `no-such-rule` (see `joblint rules`)",
+        ),
+        (
+            "ttl-mising",
+            "unknown rule `ttl-mising` (did you mean `ttl-missing`?)",
+        ),
+        (
+            "ttl",
+            "`ttl` is a category, not a rule; its rules: cronjob-ttl-vs-history, gitops-ttl-recreate, ttl-missing, ttl-too-short",
+        ),
+    ] {
+        let run = joblint(&["explain", name], None);
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains(said), "{}", run.stderr);
+    }
 }
 
 #[test]

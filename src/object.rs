@@ -119,19 +119,22 @@ pub fn recognise<'a>(
 ) -> Recognised<'a> {
     let mut out = Recognised::default();
     for (index, root) in documents {
-        let (Some(_), Some(kind)) = (
-            root.get("apiVersion").and_then(Node::as_str),
-            root.get("kind").and_then(Node::as_str),
-        ) else {
-            continue;
-        };
-        if kind.ends_with("List") {
+        if is_list(root) {
             list_items(root, index, &mut 0, arena, &mut out);
-            continue;
+        } else {
+            classify(root, index, None, arena, &mut out);
         }
-        classify(root, index, None, arena, &mut out);
     }
     out
+}
+
+/// `kind: List` or any `*List`, with an apiVersion.
+fn is_list(node: &Node) -> bool {
+    node.get("apiVersion").and_then(Node::as_str).is_some()
+        && node
+            .get("kind")
+            .and_then(Node::as_str)
+            .is_some_and(|k| k.ends_with("List"))
 }
 
 /// The items of a List, in document order, nested Lists flattened into them; `next` numbers
@@ -147,12 +150,7 @@ fn list_items<'a>(
         return;
     };
     for item in items {
-        let is_list = item.get("apiVersion").and_then(Node::as_str).is_some()
-            && item
-                .get("kind")
-                .and_then(Node::as_str)
-                .is_some_and(|k| k.ends_with("List"));
-        if is_list {
+        if is_list(item) {
             list_items(item, document, next, arena, out);
         } else {
             classify(item, document, Some(*next), arena, out);

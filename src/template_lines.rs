@@ -67,17 +67,16 @@ fn can_write(template: &str, rendered: &str) -> bool {
     if !template.contains("{{") {
         return template == rendered;
     }
+    // A line with an action has a head (the text before it) and a tail (the text after the last).
     let pieces = literal_pieces(template);
-    // The text before the first action: a line that starts with an action could be any line.
-    let head = pieces.first().map_or("", |p| *p);
+    let [head, middle @ .., tail] = pieces.as_slice() else {
+        return false;
+    };
+    // A line that starts with an action could be any line.
     if head.trim().is_empty() || !rendered.starts_with(head) {
         return false;
     }
     let mut rest = &rendered[head.len()..];
-    let (middle, tail) = match &pieces[1..] {
-        [] => (&[][..], ""),
-        [middle @ .., tail] => (middle, *tail),
-    };
     for piece in middle {
         match rest.find(piece) {
             Some(at) => rest = &rest[at + piece.len()..],

@@ -20,6 +20,14 @@ fn schedule<'o, 'a>(ctx: &Ctx<'o, 'a>) -> Option<(Field<'a>, &'a str, &'o Schedu
     Some((field, text, parsed))
 }
 
+/// The day-of-month, month and day-of-week fields of a schedule as written: its last three (a
+/// `TZ=` prefix comes first); `None` for a descriptor (`@daily`, `@every 1h`).
+fn day_fields(text: &str) -> Option<(&str, &str, &str)> {
+    let mut fields = text.split_whitespace().rev();
+    let (dow, month, dom) = (fields.next()?, fields.next()?, fields.next()?);
+    Some((dom, month, dow))
+}
+
 /// concurrencyPolicy unset (Allow) or Allow: runs overlap.
 pub fn cronjob_concurrency_allow<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) {
     let Some(spec) = spec(ctx) else {
@@ -80,9 +88,7 @@ pub fn cronjob_dom_dow_or<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>) 
     if !parsed.dom_and_dow_both_restricted() {
         return;
     }
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    // Descriptors never restrict both; a TZ= prefix shifts the fields by one.
-    let [.., dom, _, dow] = fields.as_slice() else {
+    let Some((dom, _, dow)) = day_fields(text) else {
         return;
     };
     out.push(Diagnostic::new(
@@ -106,11 +112,10 @@ pub fn cronjob_never_fires<'a>(ctx: &Ctx<'_, 'a>, out: &mut Vec<Diagnostic<'a>>)
         return;
     }
     // Once parsed, only the day of month and the month can fail to meet (the day of week, when
-    // restricted with the day of month, widens the match instead). A TZ= prefix shifts the fields.
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    let why = match fields.as_slice() {
-        [.., dom, month, _] => format!(": day of month `{dom}` never falls in month `{month}`"),
-        _ => String::new(),
+    // restricted with the day of month, widens the match instead).
+    let why = match day_fields(text) {
+        Some((dom, month, _)) => format!(": day of month `{dom}` never falls in month `{month}`"),
+        None => String::new(),
     };
     out.push(Diagnostic::new(
         field.target(),

@@ -58,11 +58,13 @@ impl RunContext {
                 file: self.relative(&loc.file),
                 region: Some((loc.start, loc.end)),
             },
-            Some(_) if let Some(at) = &finding.template_location => Place {
-                file: self.relative(&at.file),
-                region: Some((at.start, at.end)),
-            },
             Some(generated) => {
+                if let Some(at) = &finding.template_location {
+                    return Place {
+                        file: self.relative(&at.file),
+                        region: Some((at.start, at.end)),
+                    };
+                }
                 let template = finding.object.template.as_deref().and_then(|t| {
                     generated
                         .chart_dir

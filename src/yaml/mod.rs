@@ -90,8 +90,10 @@ impl Node {
     pub fn as_i64(&self) -> Option<i64> {
         match self.value {
             Value::Int(i) => Some(i),
-            // The bounds are -2^63 and 2^63, both exact as f64; NaN and infinities fail them.
-            Value::Float(f) if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) => {
+            // i64::MIN is -2^63, exact as f64, and so is 2^63; NaN and infinities fail the test.
+            Value::Float(f)
+                if f.fract() == 0.0 && (i64::MIN as f64..-(i64::MIN as f64)).contains(&f) =>
+            {
                 Some(f as i64)
             }
             _ => None,
